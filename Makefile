@@ -1,0 +1,60 @@
+# Card on File — build, run and test. `make help` lists the targets.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+# Build output lives outside the work tree so a fresh clone reuses the compiled dependencies.
+# The site (target/site) stays in the repo, where the server looks for it.
+export CARGO_TARGET_DIR ?= $(HOME)/.cache/cardonfile/target
+# wasm-opt (binaryen), maildev and playwright come from end2end/'s npm packages.
+export PATH := $(CURDIR)/end2end/node_modules/.bin:$(PATH)
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+
+.PHONY: help tools build run test e2e bench clippy check-wasm-deps
+
+help:
+	@echo "make tools   install what is missing (wasm target, cargo-leptos, wasm-bindgen-cli, npm packages, chromium)"
+	@echo "make build   cargo leptos build --release (site in target/site, server in \$$CARGO_TARGET_DIR/release/server)"
+	@echo "make run     build, then run maildev and the server in demo mode on http://127.0.0.1:3000"
+	@echo "make test    fmt, clippy, WASM dependency check, cargo tests (SQLite, and Postgres if TEST_DATABASE_URL), release build, Playwright"
+	@echo "make e2e     build, then the Playwright suite only"
+	@echo "make bench   sizes of the WASM and JS in target/site/pkg, raw and compressed"
+
+tools:
+	@scripts/tools.sh
+
+build: tools
+	cargo leptos build --release
+
+run: build
+	@scripts/run.sh
+
+clippy:
+	cargo clippy -p app --features ssr --all-targets -- -D warnings
+	cargo clippy -p app --features hydrate --target wasm32-unknown-unknown -- -D warnings
+	cargo clippy -p server -p migrations --all-targets -- -D warnings
+	cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
+
+check-wasm-deps:
+	@scripts/check-wasm-deps.sh
+
+test: tools
+	cargo fmt --all --check
+	@$(MAKE) --no-print-directory clippy
+	@$(MAKE) --no-print-directory check-wasm-deps
+	env -u TEST_DATABASE_URL cargo test --workspace
+	@if [[ -n "$${TEST_DATABASE_URL:-}" ]]; then \
+		echo "cargo test -p server --test api  (TEST_DATABASE_URL is set: Postgres)"; \
+		cargo test -p server --test api; \
+	else \
+		echo "TEST_DATABASE_URL is not set: skipping the Postgres run of the API tests"; \
+	fi
+	cargo leptos build --release
+	cd end2end && npx playwright test
+
+e2e: build
+	cd end2end && npx playwright test
+
+bench:
+	@scripts/bench.sh

@@ -1,0 +1,269 @@
+//! Typed configuration, loaded once at start: defaults, then an optional TOML file
+//! (`app.toml`, or the path in `APP_CONFIG_FILE`), then `APP__SECTION__KEY` environment variables.
+//! `validate` refuses combinations that are unsafe for the chosen mode.
+
+use base64::Engine;
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use url::Url;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Local demo and tests: seeded merchant, Stripe emulator, maildev.
+    Demo,
+    /// Real money: refuses every demo piece.
+    Production,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Config {
+    pub mode: Mode,
+    /// Public URL of the app; every link we send is built from it, never from a request's Host.
+    pub base_url: Url,
+    pub server: ServerConfig,
+    pub database: DatabaseConfig,
+    pub smtp: SmtpConfig,
+    pub secrets: SecretsConfig,
+    pub demo: DemoConfig,
+    pub stripe: StripeConfig,
+    pub session: SessionConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ServerConfig {
+    pub host: String,
+    pub port: u16,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct DatabaseConfig {
+    /// May carry a password, hence secret.
+    pub url: SecretString,
+    pub max_connections: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SmtpConfig {
+    /// `smtp://host:port` (plain, for maildev), `smtp+starttls://…` or `smtps://…`, optionally with
+    /// `user:password@`.
+    pub url: SecretString,
+    /// The envelope sender and the address in From (the display name is the merchant's).
+    pub from: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SecretsConfig {
+    /// Base64 of 32 random bytes; encrypts merchants' Stripe secrets at rest.
+    pub master_key: Option<SecretString>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct DemoConfig {
+    /// Where the demo mailbox (maildev) can be read; printed at start.
+    pub mailbox_url: String,
+    /// Create the "Demo Tours" merchant with a handful of customers at start.
+    pub seed: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct StripeConfig {
+    /// Start the in-process Stripe emulator (demo and tests only).
+    pub emulator: bool,
+    pub emulator_port: u16,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SessionConfig {
+    pub ttl_hours: i64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("could not read configuration: {0}")]
+    Load(#[from] config::ConfigError),
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
+}
+
+impl Config {
+    /// Defaults → optional file → environment.
+    pub fn load() -> Result<Self, ConfigError> {
+        let file = std::env::var("APP_CONFIG_FILE").unwrap_or_else(|_| "app.toml".into());
+        let env = config::Environment::with_prefix("APP")
+            .prefix_separator("__")
+            .separator("__")
+            .try_parsing(true);
+        Self::from_sources(Some(&file), env)
+    }
+
+    /// Defaults overlaid with the given environment-like source only (tests).
+    pub fn from_sources(file: Option<&str>, env: config::Environment) -> Result<Self, ConfigError> {
+        let mut builder = config::Config::builder()
+            .set_default("mode", "demo")?
+            .set_default("base_url", "http://127.0.0.1:3000")?
+            .set_default("server.host", "127.0.0.1")?
+            .set_default("server.port", 3000)?
+            .set_default("database.url", "sqlite://data/app.db?mode=rwc")?
+            .set_default("database.max_connections", 10)?
+            .set_default("smtp.url", "smtp://127.0.0.1:1025")?
+            .set_default("smtp.from", "no-reply@cardonfile.test")?
+            .set_default("demo.seed", true)?
+            .set_default("demo.mailbox_url", "http://127.0.0.1:1080")?
+            .set_default("stripe.emulator", true)?
+            .set_default("stripe.emulator_port", 12111)?
+            .set_default("session.ttl_hours", 24 * 14)?;
+        if let Some(path) = file {
+            builder = builder.add_source(config::File::with_name(path).required(false));
+        }
+        let config: Config = builder.add_source(env).build()?.try_deserialize()?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |m: &str| Err(ConfigError::Invalid(m.to_owned()));
+        if !matches!(self.base_url.scheme(), "http" | "https") || self.base_url.host().is_none() {
+            return invalid("base_url must be an http(s) URL with a host");
+        }
+        if self.base_url.path() != "/" || self.base_url.query().is_some() {
+            return invalid("base_url must not have a path or query");
+        }
+        let db = self.database.url.expose_secret();
+        if !(db.starts_with("sqlite:")
+            || db.starts_with("postgres://")
+            || db.starts_with("postgresql://"))
+        {
+            return invalid("database.url must be a sqlite: or postgres:// URL");
+        }
+        let smtp = Url::parse(self.smtp.url.expose_secret())
+            .map_err(|_| ConfigError::Invalid("smtp.url is not a URL".into()))?;
+        if !matches!(smtp.scheme(), "smtp" | "smtps" | "smtp+starttls") || smtp.host().is_none() {
+            return invalid("smtp.url must be smtp://, smtp+starttls:// or smtps:// with a host");
+        }
+        if crate::domain::EmailAddress::parse(&self.smtp.from).is_err() {
+            return invalid("smtp.from must be a plain email address");
+        }
+        if let Some(key) = &self.secrets.master_key {
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(key.expose_secret().trim())
+                .map_err(|_| ConfigError::Invalid("secrets.master_key is not base64".into()))?;
+            if bytes.len() != 32 {
+                return invalid("secrets.master_key must decode to 32 bytes");
+            }
+        }
+        if self.session.ttl_hours < 1 {
+            return invalid("session.ttl_hours must be at least 1");
+        }
+        if self.mode == Mode::Production {
+            if self.demo.seed {
+                return invalid("production mode refuses the demo seed (set demo.seed = false)");
+            }
+            if self.stripe.emulator {
+                return invalid(
+                    "production mode refuses the Stripe emulator (set stripe.emulator = false)",
+                );
+            }
+            if self.secrets.master_key.is_none() {
+                return invalid("production mode needs secrets.master_key");
+            }
+            if smtp.scheme() == "smtp"
+                && !matches!(smtp.host_str(), Some("127.0.0.1" | "localhost"))
+            {
+                return invalid(
+                    "production mode needs an encrypted SMTP connection (smtps:// or smtp+starttls://)",
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// Cookies get `Secure` (and the `__Host-` prefix) when the app is served over https.
+    pub fn secure_cookies(&self) -> bool {
+        self.base_url.scheme() == "https"
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        self.database.url.expose_secret().starts_with("sqlite:")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let source = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let env = config::Environment::with_prefix("APP")
+            .prefix_separator("__")
+            .separator("__")
+            .try_parsing(true)
+            .source(Some(source));
+        Config::from_sources(None, env)
+    }
+
+    #[test]
+    fn defaults_are_a_working_demo() {
+        let config = load(&[]).unwrap();
+        assert_eq!(config.mode, Mode::Demo);
+        assert_eq!(config.server.port, 3000);
+        assert!(config.is_sqlite());
+        assert!(!config.secure_cookies());
+    }
+
+    #[test]
+    fn environment_overrides_defaults() {
+        let config = load(&[
+            ("APP__SERVER__PORT", "3100"),
+            ("APP__BASE_URL", "https://pay.example.com"),
+        ])
+        .unwrap();
+        assert_eq!(config.server.port, 3100);
+        assert!(config.secure_cookies());
+    }
+
+    #[test]
+    fn production_refuses_demo_pieces() {
+        let key = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+        let base = [
+            ("APP__MODE", "production"),
+            ("APP__SMTP__URL", "smtps://relay.example.com"),
+        ];
+        let err = load(&base).unwrap_err().to_string();
+        assert!(err.contains("demo seed"), "{err}");
+        let err = load(&[base[0], base[1], ("APP__DEMO__SEED", "false")])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("emulator"), "{err}");
+        let err = load(&[
+            base[0],
+            base[1],
+            ("APP__DEMO__SEED", "false"),
+            ("APP__STRIPE__EMULATOR", "false"),
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("master_key"), "{err}");
+        let ok = load(&[
+            base[0],
+            base[1],
+            ("APP__DEMO__SEED", "false"),
+            ("APP__STRIPE__EMULATOR", "false"),
+            ("APP__SECRETS__MASTER_KEY", key),
+        ]);
+        assert!(ok.is_ok());
+    }
+
+    #[test]
+    fn rejects_malformed_values() {
+        assert!(load(&[("APP__BASE_URL", "ftp://x")]).is_err());
+        assert!(load(&[("APP__BASE_URL", "http://x/path")]).is_err());
+        assert!(load(&[("APP__DATABASE__URL", "mysql://x")]).is_err());
+        assert!(load(&[("APP__SMTP__URL", "http://x")]).is_err());
+        assert!(load(&[("APP__SECRETS__MASTER_KEY", "c2hvcnQ=")]).is_err());
+        assert!(load(&[("APP__MODE", "staging")]).is_err());
+    }
+}

@@ -1,0 +1,11 @@
+//! SeaORM entities, one per table (schema in the `migrations` crate). Server-only.
+
+pub mod customer;
+pub mod merchant;
+pub mod session;
+pub mod staff_user;
+
+/// A fresh primary key: UUIDv7, time-ordered so inserts append to the index.
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}

@@ -1,0 +1,156 @@
+//! The one error type that crosses the server-function boundary.
+//!
+//! Each variant has a stable `code` the UI maps to a sentence. Internal failures are logged on the
+//! server with their full chain and reach the browser only as a reference.
+
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+/// A message about one input field, shown under that field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: &str, message: impl Into<String>) -> Self {
+        Self {
+            field: field.to_owned(),
+            message: message.into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(tag = "code", rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum AppError {
+    #[error("not found")]
+    NotFound,
+    #[error("sign-in required")]
+    Unauthorized,
+    /// Sign-in failed. Deliberately says nothing about which part was wrong.
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    #[error("invalid input")]
+    Validation { errors: Vec<FieldError> },
+    #[error("too many attempts")]
+    RateLimited,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("something went wrong (ref {reference})")]
+    Internal { reference: String },
+    /// The request never reached our code or its reply could not be read (network, bad encoding).
+    #[error("request failed")]
+    Request { detail: String },
+}
+
+impl AppError {
+    pub fn validation(errors: Vec<FieldError>) -> Self {
+        Self::Validation { errors }
+    }
+
+    pub fn field(field: &str, message: impl Into<String>) -> Self {
+        Self::Validation {
+            errors: vec![FieldError::new(field, message)],
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::NotFound => "NOT_FOUND",
+            Self::Unauthorized => "UNAUTHORIZED",
+            Self::InvalidCredentials => "INVALID_CREDENTIALS",
+            Self::Validation { .. } => "VALIDATION",
+            Self::RateLimited => "RATE_LIMITED",
+            Self::Forbidden => "FORBIDDEN",
+            Self::Internal { .. } => "INTERNAL",
+            Self::Request { .. } => "REQUEST",
+        }
+    }
+
+    /// The sentence a person sees.
+    pub fn user_message(&self) -> String {
+        match self {
+            Self::NotFound => "Not found.".into(),
+            Self::Unauthorized => "Please sign in again.".into(),
+            Self::InvalidCredentials => "Email or password is incorrect.".into(),
+            Self::Validation { .. } => "Please correct the highlighted fields.".into(),
+            Self::RateLimited => "Too many attempts. Please wait a minute and try again.".into(),
+            Self::Forbidden => "This request was refused.".into(),
+            Self::Internal { reference } => format!("Something went wrong (ref {reference})."),
+            Self::Request { .. } => {
+                "We could not reach the server. Check your connection and try again.".into()
+            }
+        }
+    }
+
+    /// The message for one form field, if this is a validation error about it.
+    pub fn message_for(&self, field: &str) -> Option<String> {
+        match self {
+            Self::Validation { errors } => errors
+                .iter()
+                .find(|e| e.field == field)
+                .map(|e| e.message.clone()),
+            _ => None,
+        }
+    }
+
+    /// HTTP status for a JSON (non-form) caller.
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::NotFound => 404,
+            Self::Unauthorized | Self::InvalidCredentials => 401,
+            Self::Validation { .. } => 422,
+            Self::RateLimited => 429,
+            Self::Forbidden => 403,
+            Self::Internal { .. } => 500,
+            Self::Request { .. } => 400,
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        // Arguments that do not decode are the caller's fault: say so without echoing internals.
+        let detail = match &value {
+            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => {
+                "the request's fields could not be read".to_owned()
+            }
+            other => other.to_string(),
+        };
+        Self::Request { detail }
+    }
+}
+
+#[cfg(feature = "ssr")]
+mod server {
+    use super::AppError;
+
+    impl AppError {
+        /// Logs the full error chain with a short reference and returns what the browser may see.
+        pub fn internal(err: impl std::fmt::Display) -> Self {
+            let reference = uuid::Uuid::new_v4().simple().to_string()[..8].to_owned();
+            tracing::error!(%reference, error = %err, "internal error");
+            Self::Internal { reference }
+        }
+    }
+
+    impl From<sea_orm::DbErr> for AppError {
+        fn from(err: sea_orm::DbErr) -> Self {
+            Self::internal(err)
+        }
+    }
+
+    impl From<sea_orm::TransactionError<AppError>> for AppError {
+        fn from(err: sea_orm::TransactionError<AppError>) -> Self {
+            match err {
+                sea_orm::TransactionError::Connection(db) => Self::internal(db),
+                sea_orm::TransactionError::Transaction(app) => app,
+            }
+        }
+    }
+}

@@ -1,0 +1,9 @@
+//! Merchant sign-up, sign-in and sign-out with server-side sessions.
+
+pub mod api;
+pub mod components;
+pub mod dto;
+#[cfg(feature = "ssr")]
+pub mod service;
+#[cfg(feature = "ssr")]
+pub mod session;

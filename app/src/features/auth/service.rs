@@ -1,0 +1,292 @@
+//! Accounts and sessions. Passwords are argon2id; session tokens are 256 random bits of which only
+//! the SHA-256 is stored.
+
+use std::sync::OnceLock;
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use base64::Engine;
+use chrono::{Duration, Utc};
+use rand::RngCore;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
+    TransactionTrait,
+};
+use sha2::{Digest, Sha256};
+
+use crate::domain::{BusinessName, EmailAddress, NewPassword, PersonName};
+use crate::entities::{merchant, new_id, session, staff_user};
+use crate::error::{AppError, FieldError};
+
+/// The signed-in staff member. Every query a merchant page makes is scoped by `merchant_id`.
+#[derive(Debug, Clone)]
+pub struct Authenticated {
+    pub session_id: String,
+    pub staff_user_id: String,
+    pub merchant_id: String,
+}
+
+pub struct SignUp {
+    pub business_name: BusinessName,
+    pub name: PersonName,
+    pub email: EmailAddress,
+    pub password: NewPassword,
+}
+
+impl SignUp {
+    pub fn parse(
+        business_name: &str,
+        name: &str,
+        email: &str,
+        password: &str,
+    ) -> Result<Self, AppError> {
+        let mut errors = Vec::new();
+        let business_name = BusinessName::parse(business_name)
+            .map_err(|m| errors.push(FieldError::new("business_name", m)))
+            .ok();
+        let name = PersonName::parse(name, "Enter your name.")
+            .map_err(|m| errors.push(FieldError::new("name", m)))
+            .ok();
+        let email = EmailAddress::parse(email)
+            .map_err(|m| errors.push(FieldError::new("email", m)))
+            .ok();
+        let password = NewPassword::parse(password)
+            .map_err(|m| errors.push(FieldError::new("password", m)))
+            .ok();
+        match (business_name, name, email, password) {
+            (Some(business_name), Some(name), Some(email), Some(password)) if errors.is_empty() => {
+                Ok(Self {
+                    business_name,
+                    name,
+                    email,
+                    password,
+                })
+            }
+            _ => Err(AppError::validation(errors)),
+        }
+    }
+}
+
+fn argon2() -> Argon2<'static> {
+    // Argon2id v19 with the crate's defaults (19 MiB, 2 passes): OWASP's recommended minimum.
+    Argon2::default()
+}
+
+/// Hashing is CPU-bound for tens of milliseconds: keep it off the async workers.
+pub async fn hash_password(password: &str) -> Result<String, AppError> {
+    let password = password.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut rand::rngs::OsRng);
+        argon2()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|h| h.to_string())
+            .map_err(AppError::internal)
+    })
+    .await
+    .map_err(AppError::internal)?
+}
+
+async fn verify_password(hash: String, password: &str) -> bool {
+    let password = password.to_owned();
+    tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&hash)
+            .map(|parsed| {
+                argon2()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+            })
+            .unwrap_or(false)
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// A hash to verify against when the email is unknown, so both failures take the same time.
+fn dummy_hash() -> String {
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    DUMMY
+        .get_or_init(|| {
+            let salt = SaltString::generate(&mut rand::rngs::OsRng);
+            argon2()
+                .hash_password(b"not-a-real-password", &salt)
+                .map(|h| h.to_string())
+                .unwrap_or_default()
+        })
+        .clone()
+}
+
+/// Creates the merchant and its owner in one transaction.
+pub async fn sign_up(
+    db: &DatabaseConnection,
+    input: SignUp,
+) -> Result<staff_user::Model, AppError> {
+    let email = input.email.normalized();
+    let email_address = input.email.clone();
+    let password_hash = hash_password(input.password.expose()).await?;
+    let taken = staff_user::Entity::find()
+        .filter(staff_user::Column::Email.eq(email.clone()))
+        .one(db)
+        .await?
+        .is_some();
+    if taken {
+        return Err(AppError::field(
+            "email",
+            "This email can't be used to create an account. If it is yours, sign in instead.",
+        ));
+    }
+    let now = Utc::now();
+    let result = db
+        .transaction::<_, staff_user::Model, AppError>(|txn| {
+            Box::pin(async move {
+                let merchant = merchant::ActiveModel {
+                    id: Set(new_id()),
+                    business_name: Set(input.business_name.as_str().to_owned()),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                }
+                .insert(txn)
+                .await?;
+                let owner = staff_user::ActiveModel {
+                    id: Set(new_id()),
+                    merchant_id: Set(merchant.id),
+                    name: Set(input.name.as_str().to_owned()),
+                    email: Set(email),
+                    password_hash: Set(password_hash),
+                    role: Set(staff_user::ROLE_OWNER.to_owned()),
+                    created_at: Set(now),
+                }
+                .insert(txn)
+                .await?;
+                Ok(owner)
+            })
+        })
+        .await;
+    match result {
+        Ok(owner) => Ok(owner),
+        // Lost a race with a concurrent sign-up for the same email: the unique index decided.
+        Err(sea_orm::TransactionError::Transaction(AppError::Internal { .. }))
+            if email_taken(db, &email_address).await =>
+        {
+            Err(AppError::field(
+                "email",
+                "This email can't be used to create an account. If it is yours, sign in instead.",
+            ))
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+async fn email_taken(db: &DatabaseConnection, email: &EmailAddress) -> bool {
+    staff_user::Entity::find()
+        .filter(staff_user::Column::Email.eq(email.normalized()))
+        .one(db)
+        .await
+        .ok()
+        .flatten()
+        .is_some()
+}
+
+/// Checks the credentials. Unknown email and wrong password are indistinguishable, in the answer
+/// and in the time it takes.
+pub async fn sign_in(
+    db: &DatabaseConnection,
+    email: &str,
+    password: &str,
+) -> Result<staff_user::Model, AppError> {
+    let user = match EmailAddress::parse(email) {
+        Ok(email) => {
+            staff_user::Entity::find()
+                .filter(staff_user::Column::Email.eq(email.normalized()))
+                .one(db)
+                .await?
+        }
+        Err(_) => None,
+    };
+    let hash = user
+        .as_ref()
+        .map(|u| u.password_hash.clone())
+        .unwrap_or_else(dummy_hash);
+    let valid = verify_password(hash, password).await;
+    match user {
+        Some(user) if valid => Ok(user),
+        _ => Err(AppError::InvalidCredentials),
+    }
+}
+
+pub fn token_digest(token: &str) -> String {
+    let digest = Sha256::digest(token.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Starts a new session and returns the cookie's token (never stored as such).
+pub async fn create_session(
+    db: &DatabaseConnection,
+    user: &staff_user::Model,
+    ttl_hours: i64,
+) -> Result<String, AppError> {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    let now = Utc::now();
+    session::ActiveModel {
+        id: Set(token_digest(&token)),
+        staff_user_id: Set(user.id.clone()),
+        merchant_id: Set(user.merchant_id.clone()),
+        created_at: Set(now),
+        expires_at: Set(now + Duration::hours(ttl_hours)),
+    }
+    .insert(db)
+    .await?;
+    Ok(token)
+}
+
+pub async fn find_session(
+    db: &DatabaseConnection,
+    token: &str,
+) -> Result<Option<Authenticated>, AppError> {
+    let found = session::Entity::find_by_id(token_digest(token))
+        .one(db)
+        .await?;
+    Ok(found
+        .filter(|s| s.expires_at > Utc::now())
+        .map(|s| Authenticated {
+            session_id: s.id,
+            staff_user_id: s.staff_user_id,
+            merchant_id: s.merchant_id,
+        }))
+}
+
+pub async fn delete_session(db: &DatabaseConnection, token: &str) -> Result<(), AppError> {
+    session::Entity::delete_by_id(token_digest(token))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Removes expired sessions; run periodically by the server.
+pub async fn purge_expired_sessions(db: &DatabaseConnection) -> Result<u64, AppError> {
+    let result = session::Entity::delete_many()
+        .filter(session::Column::ExpiresAt.lte(Utc::now()))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected)
+}
+
+pub async fn session_info(
+    db: &DatabaseConnection,
+    auth: &Authenticated,
+) -> Result<crate::features::auth::dto::SessionInfo, AppError> {
+    let user = staff_user::Entity::find_by_id(auth.staff_user_id.clone())
+        .one(db)
+        .await?
+        .ok_or(AppError::Unauthorized)?;
+    let merchant = merchant::Entity::find_by_id(auth.merchant_id.clone())
+        .one(db)
+        .await?
+        .ok_or(AppError::Unauthorized)?;
+    Ok(crate::features::auth::dto::SessionInfo {
+        business_name: merchant.business_name,
+        user_name: user.name,
+        email: user.email,
+    })
+}

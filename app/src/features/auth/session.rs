@@ -1,0 +1,88 @@
+//! The session cookie and the guard every merchant server function starts with.
+
+use http::HeaderValue;
+use http::header::{COOKIE, SET_COOKIE};
+use leptos::prelude::*;
+
+use super::service::{self, Authenticated};
+use crate::config::Config;
+use crate::error::AppError;
+use crate::state::{app_state, request_parts};
+
+/// `__Host-` binds the cookie to our exact origin, but browsers only accept it with `Secure`.
+pub fn cookie_name(config: &Config) -> &'static str {
+    if config.secure_cookies() {
+        "__Host-cof_session"
+    } else {
+        "cof_session"
+    }
+}
+
+pub fn read_token(headers: &http::HeaderMap, config: &Config) -> Option<String> {
+    let name = cookie_name(config);
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_owned())
+        .filter(|v| !v.is_empty() && v.len() <= 64)
+}
+
+fn cookie(config: &Config, value: &str, max_age_seconds: i64) -> String {
+    let secure = if config.secure_cookies() {
+        "; Secure"
+    } else {
+        ""
+    };
+    format!(
+        "{}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_seconds}{secure}",
+        cookie_name(config)
+    )
+}
+
+fn set_cookie_header(value: String) -> Result<(), AppError> {
+    let options = use_context::<leptos_axum::ResponseOptions>()
+        .ok_or_else(|| AppError::internal("response options missing from context"))?;
+    let header = HeaderValue::from_str(&value).map_err(AppError::internal)?;
+    options.append_header(SET_COOKIE, header);
+    Ok(())
+}
+
+/// Starts a fresh session for `user`, ending any session the browser already had, so a session id
+/// planted before sign-in is never promoted (fixation).
+pub async fn start_session(user: &crate::entities::staff_user::Model) -> Result<(), AppError> {
+    let state = app_state()?;
+    let parts = request_parts()?;
+    if let Some(old) = read_token(&parts.headers, &state.config) {
+        service::delete_session(&state.db, &old).await?;
+    }
+    let token = service::create_session(&state.db, user, state.config.session.ttl_hours).await?;
+    set_cookie_header(cookie(
+        &state.config,
+        &token,
+        state.config.session.ttl_hours * 3600,
+    ))
+}
+
+/// Ends the session server-side and tells the browser to drop the cookie.
+pub async fn end_session() -> Result<(), AppError> {
+    let state = app_state()?;
+    let parts = request_parts()?;
+    if let Some(token) = read_token(&parts.headers, &state.config) {
+        service::delete_session(&state.db, &token).await?;
+    }
+    set_cookie_header(cookie(&state.config, "", 0))
+}
+
+/// The signed-in staff member, or `Unauthorized`.
+pub async fn require_staff() -> Result<Authenticated, AppError> {
+    let state = app_state()?;
+    let parts = request_parts()?;
+    let token = read_token(&parts.headers, &state.config).ok_or(AppError::Unauthorized)?;
+    service::find_session(&state.db, &token)
+        .await?
+        .ok_or(AppError::Unauthorized)
+}

@@ -1,0 +1,88 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
+
+use crate::error::AppError;
+use crate::features::customers::api::get_customer;
+use crate::features::customers::dto::CustomerDetail;
+use crate::ui::status::{LoadError, NotFound};
+
+/// The customer's profile: contact details, Payment Information, Notifications, and the Actions
+/// panel beside them.
+#[component]
+pub fn CustomerProfilePage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.read().get("id").unwrap_or_default();
+    let customer = Resource::new(id, get_customer);
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match customer.await {
+                    Ok(c) => view! { <Profile customer=c/> }.into_any(),
+                    Err(AppError::NotFound) => view! {
+                        <Title text="Customer not found — Card on File"/>
+                        <NotFound title="Customer not found" back_href="/customers" back_label="Back to Customers"/>
+                    }.into_any(),
+                    Err(error) => view! { <LoadError error/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Profile(customer: CustomerDetail) -> impl IntoView {
+    let name = customer.full_name();
+    let edit_href = format!("/customers/{}/edit", customer.id);
+    let email = customer.email.clone();
+    let phone = customer.phone.clone();
+    let notes = customer.notes.clone();
+    view! {
+        <Title text=format!("{name} — Card on File")/>
+        <nav class="breadcrumb" aria-label="Breadcrumb"><A href="/customers">"Customers"</A></nav>
+        <div class="page-header"><h1>{name}</h1></div>
+        <div class="profile-grid">
+            <div class="profile-main">
+                <section class="card" aria-labelledby="contact-heading">
+                    <h2 id="contact-heading">"Contact details"</h2>
+                    <dl class="details">
+                        <dt>"Email"</dt>
+                        <dd>{match email {
+                            Some(e) => view! { <a href=format!("mailto:{e}")>{e.clone()}</a> }.into_any(),
+                            None => view! { <span class="muted">"No email address"</span> }.into_any(),
+                        }}</dd>
+                        <dt>"Phone"</dt>
+                        <dd>{match phone {
+                            Some(p) => view! { <a href=format!("tel:{p}")>{p.clone()}</a> }.into_any(),
+                            None => view! { <span class="muted">"No phone number"</span> }.into_any(),
+                        }}</dd>
+                        <dt>"Customer since"</dt>
+                        <dd>{customer.created_on.clone()}</dd>
+                    </dl>
+                    {(!notes.is_empty()).then(|| view! {
+                        <h3>"Notes"</h3>
+                        <p class="notes">{notes}</p>
+                    })}
+                </section>
+                <section class="card" aria-labelledby="payment-heading">
+                    <h2 id="payment-heading">"Payment Information"</h2>
+                    <section aria-labelledby="payment-options-heading">
+                        <h3 id="payment-options-heading">"Payment Options"</h3>
+                        <p class="empty-state">"No card on file"</p>
+                    </section>
+                </section>
+                <section class="card" aria-labelledby="notifications-heading">
+                    <h2 id="notifications-heading">"Notifications"</h2>
+                    <p class="empty-state">"No emails sent yet."</p>
+                </section>
+            </div>
+            <aside class="profile-actions card" aria-labelledby="actions-heading">
+                <h2 id="actions-heading">"Actions"</h2>
+                <ul class="action-list">
+                    <li><A href=edit_href attr:class="button">"Edit customer"</A></li>
+                </ul>
+            </aside>
+        </div>
+    }
+}

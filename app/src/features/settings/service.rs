@@ -1,0 +1,34 @@
+use chrono::Utc;
+use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, Set};
+
+use super::dto::MerchantSettings;
+use crate::domain::BusinessName;
+use crate::entities::merchant;
+use crate::error::AppError;
+
+async fn find(db: &DatabaseConnection, merchant_id: &str) -> Result<merchant::Model, AppError> {
+    merchant::Entity::find_by_id(merchant_id.to_owned())
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+pub async fn get(db: &DatabaseConnection, merchant_id: &str) -> Result<MerchantSettings, AppError> {
+    let merchant = find(db, merchant_id).await?;
+    Ok(MerchantSettings {
+        business_name: merchant.business_name,
+        stripe_connected: false,
+    })
+}
+
+pub async fn rename(
+    db: &DatabaseConnection,
+    merchant_id: &str,
+    name: BusinessName,
+) -> Result<MerchantSettings, AppError> {
+    let mut model: merchant::ActiveModel = find(db, merchant_id).await?.into();
+    model.business_name = Set(name.as_str().to_owned());
+    model.updated_at = Set(Utc::now());
+    model.update(db).await?;
+    get(db, merchant_id).await
+}

@@ -1,0 +1,17 @@
+//! The merchant app and the customer-facing pages: Leptos components and server functions,
+//! compiled for the server (`ssr`) and for the browser (`hydrate`).
+
+pub mod app;
+pub mod domain;
+pub mod error;
+pub mod features;
+pub mod ui;
+
+#[cfg(feature = "ssr")]
+pub mod config;
+#[cfg(feature = "ssr")]
+pub mod entities;
+#[cfg(feature = "ssr")]
+pub mod state;
+
+pub use app::{App, shell};

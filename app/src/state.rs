@@ -1,0 +1,52 @@
+//! What every server function can reach: the database and the configuration. Server-only.
+
+use std::sync::Arc;
+
+use leptos::prelude::*;
+use sea_orm::DatabaseConnection;
+
+use crate::config::Config;
+use crate::error::AppError;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub config: Arc<Config>,
+}
+
+/// The state provided to server functions and SSR through Leptos context.
+pub fn app_state() -> Result<AppState, AppError> {
+    use_context::<AppState>().ok_or_else(|| AppError::internal("AppState missing from context"))
+}
+
+/// The current request's head (headers, URI), provided by leptos_axum.
+pub fn request_parts() -> Result<http::request::Parts, AppError> {
+    use_context::<http::request::Parts>()
+        .ok_or_else(|| AppError::internal("request parts missing from context"))
+}
+
+/// True for a plain HTML form post (no JavaScript): the response must be a redirect, not JSON.
+fn is_form_post(parts: &http::request::Parts) -> bool {
+    parts
+        .headers
+        .get(http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"))
+}
+
+/// Finishes a server function: JSON callers get the error's own status code; plain form posts keep
+/// the redirect Leptos sets up (the error travels back in the URL to the form's page).
+pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+    if let Err(err) = &result {
+        let form_post = use_context::<http::request::Parts>().is_some_and(|p| is_form_post(&p));
+        if !form_post {
+            if let (Some(options), Ok(status)) = (
+                use_context::<leptos_axum::ResponseOptions>(),
+                http::StatusCode::from_u16(err.status()),
+            ) {
+                options.set_status(status);
+            }
+        }
+    }
+    result
+}

@@ -1,0 +1,72 @@
+import { defineConfig } from '@playwright/test';
+import { appPort, baseURL, mailboxPort, mailboxURL, smtpPort } from './ports';
+
+// The release server built by `cargo leptos build --release` (see the Makefile for CARGO_TARGET_DIR).
+const targetDir = process.env.CARGO_TARGET_DIR ?? `${process.env.HOME}/.cache/cardonfile/target`;
+const serverBin = process.env.E2E_SERVER_BIN ?? `${targetDir}/release/server`;
+
+export default defineConfig({
+  testDir: './tests',
+  fullyParallel: true,
+  forbidOnly: !!process.env.CI,
+  workers: 2,
+  retries: 0,
+  reporter: 'list',
+  timeout: 30_000,
+  expect: { timeout: 10_000 },
+  outputDir: './test-results',
+  use: {
+    baseURL,
+    trace: 'retain-on-failure',
+    screenshot: 'only-on-failure',
+    // Debian's Chromium; Playwright never downloads a browser here.
+    launchOptions: {
+      executablePath: '/usr/bin/chromium',
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
+    },
+  },
+  projects: [
+    {
+      name: 'chromium',
+      use: { browserName: 'chromium', viewport: { width: 1280, height: 800 } },
+    },
+  ],
+  webServer: [
+    {
+      name: 'maildev',
+      command: `./node_modules/.bin/maildev --smtp ${smtpPort} --web ${mailboxPort} --ip 127.0.0.1 --web-ip 127.0.0.1`,
+      url: `${mailboxURL}/api/healthz`,
+      reuseExistingServer: false,
+      timeout: 30_000,
+    },
+    {
+      name: 'server',
+      // From the repo root, on a fresh SQLite file every run.
+      cwd: '..',
+      command: `bash -c 'rm -rf target/e2e && mkdir -p target/e2e && exec "$E2E_SERVER_BIN"'`,
+      url: `${baseURL}/health`,
+      reuseExistingServer: false,
+      timeout: 120_000,
+      gracefulShutdown: { signal: 'SIGTERM', timeout: 5_000 },
+      env: {
+        E2E_SERVER_BIN: serverBin,
+        APP__MODE: 'demo',
+        APP__SERVER__PORT: String(appPort),
+        APP__BASE_URL: baseURL,
+        APP__DATABASE__URL: 'sqlite://target/e2e/app.db?mode=rwc',
+        APP__SMTP__URL: `smtp://127.0.0.1:${smtpPort}`,
+        APP__DEMO__SEED: 'false',
+        LEPTOS_SITE_ROOT: 'target/site',
+        RUST_LOG: 'info',
+      },
+    },
+  ],
+});

@@ -1,0 +1,227 @@
+import {
+  test as base,
+  expect,
+  type Browser,
+  type BrowserContext,
+  type Page,
+  type Response,
+} from '@playwright/test';
+
+declare global {
+  interface Window {
+    /** Set by the hydration probe once the page's WASM has been instantiated and hydrate() ran. */
+    __cardonfileHydrated?: boolean;
+    /** Set by a test; survives client-side navigation only. */
+    __spaMarker?: number;
+  }
+}
+
+/**
+ * Runs in every page before its own scripts. Leptos' hydration script instantiates the WASM
+ * (WebAssembly.instantiateStreaming, or instantiate as fallback) and calls hydrate() in the
+ * promise chain right after; a timer queued when instantiation resolves runs after that chain.
+ * So the flag means "hydrated": forms, links and buttons now run in the SPA.
+ */
+function hydrationProbe(): void {
+  const wasm = WebAssembly as unknown as Record<string, unknown>;
+  const markHydrated = () => {
+    setTimeout(() => {
+      window.__cardonfileHydrated = true;
+    }, 0);
+  };
+  for (const name of ['instantiateStreaming', 'instantiate']) {
+    const original = wasm[name];
+    if (typeof original !== 'function') continue;
+    wasm[name] = function (this: unknown, ...args: unknown[]) {
+      const result = (original as (...a: unknown[]) => Promise<unknown>).apply(this, args);
+      result.then(markHydrated, () => undefined);
+      return result;
+    };
+  }
+}
+
+const probedContexts = new WeakSet<BrowserContext>();
+
+async function installHydrationProbe(context: BrowserContext): Promise<void> {
+  await context.addInitScript(hydrationProbe);
+  probedContexts.add(context);
+}
+
+/** `test` whose browser context waits for hydration where JavaScript is on. */
+export const test = base.extend({
+  context: async ({ context, javaScriptEnabled }, use) => {
+    if (javaScriptEnabled !== false) await installHydrationProbe(context);
+    await use(context);
+  },
+});
+
+export { expect };
+
+/** A second, independent browser (own cookies) with the same probe, for multi-merchant tests. */
+export async function newAppContext(browser: Browser): Promise<BrowserContext> {
+  const context = await browser.newContext();
+  await installHydrationProbe(context);
+  return context;
+}
+
+/**
+ * Waits until the current document is interactive as the app: hydrated when JavaScript is on,
+ * nothing to wait for when it is off (the server-rendered forms work by themselves).
+ * After a client-side navigation the flag is still set from the first load, so this returns at once.
+ */
+export async function waitForApp(page: Page): Promise<void> {
+  if (!probedContexts.has(page.context())) return;
+  await page.waitForFunction(() => window.__cardonfileHydrated === true, undefined, {
+    timeout: 15_000,
+  });
+}
+
+/** page.goto plus waitForApp; returns the navigation's response. */
+export async function open(page: Page, path: string): Promise<Response | null> {
+  const response = await page.goto(path);
+  await waitForApp(page);
+  return response;
+}
+
+export function unique(prefix: string): string {
+  return `${prefix}-${Date.now()}-${Math.random().toString(36).slice(2, 10)}`;
+}
+
+export function uniqueEmail(prefix: string): string {
+  return `${unique(prefix)}@example.com`;
+}
+
+export interface Merchant {
+  business: string;
+  name: string;
+  email: string;
+  password: string;
+}
+
+export function newMerchant(prefix = 'merchant'): Merchant {
+  const id = unique(prefix);
+  return {
+    business: `Harbour Tours ${id}`,
+    name: 'Alex Morgan',
+    email: `${id}@example.com`,
+    password: 'correct horse battery staple',
+  };
+}
+
+export interface Customer {
+  firstName: string;
+  lastName: string;
+  email: string;
+  phone: string;
+  notes: string;
+}
+
+export function newCustomer(prefix = 'customer'): Customer {
+  const id = unique(prefix);
+  return {
+    firstName: 'Jamie',
+    // Unique per test, so a name found on screen is this test's customer.
+    lastName: `Rivera ${id.slice(-8)}`,
+    email: `${id}@example.com`,
+    phone: '+1 555 0100',
+    notes: 'Booked the sunset tour by phone.',
+  };
+}
+
+export function fullName(customer: Pick<Customer, 'firstName' | 'lastName'>): string {
+  return `${customer.firstName} ${customer.lastName}`;
+}
+
+/** /customers/<id>, not /customers/new or /customers/<id>/edit. */
+export function isProfileUrl(url: URL): boolean {
+  return /^\/customers\/[^/]+$/.test(url.pathname) && url.pathname !== '/customers/new';
+}
+
+export function isCustomersUrl(url: URL): boolean {
+  return url.pathname === '/customers';
+}
+
+export function heading(page: Page, name: string, level: number) {
+  return page.getByRole('heading', { name, level, exact: true });
+}
+
+export function mainMenu(page: Page) {
+  return page.getByRole('navigation', { name: 'Main menu' });
+}
+
+/** Signs up a new merchant on /sign-up and checks that it lands on Customers, signed in. */
+export async function signUp(page: Page, merchant: Merchant): Promise<void> {
+  await open(page, '/sign-up');
+  await expect(heading(page, 'Create your account', 1)).toBeVisible();
+  await page.getByLabel('Business name', { exact: true }).fill(merchant.business);
+  await page.getByLabel('Your name', { exact: true }).fill(merchant.name);
+  await page.getByLabel('Email', { exact: true }).fill(merchant.email);
+  await page.getByLabel('Password', { exact: true }).fill(merchant.password);
+  await page.getByRole('button', { name: 'Create account', exact: true }).click();
+  await page.waitForURL(isCustomersUrl);
+  await waitForApp(page);
+  await expect(heading(page, 'Customers', 1)).toBeVisible();
+  await expect(page.getByRole('banner')).toContainText(merchant.business);
+}
+
+/** Fills and submits the sign-in form of the current page (/sign-in); the caller checks the outcome. */
+export async function submitSignIn(page: Page, email: string, password: string): Promise<void> {
+  await expect(heading(page, 'Sign in', 1)).toBeVisible();
+  await page.getByLabel('Email', { exact: true }).fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+}
+
+export async function signOut(page: Page): Promise<void> {
+  await page.getByRole('banner').getByRole('button', { name: 'Sign out', exact: true }).click();
+  await page.waitForURL((url) => url.pathname === '/sign-in');
+  await waitForApp(page);
+}
+
+/** Fills the fields of the new/edit customer form that are given. */
+export async function fillCustomerForm(page: Page, customer: Partial<Customer>): Promise<void> {
+  const fields: [keyof Customer, string][] = [
+    ['firstName', 'First name'],
+    ['lastName', 'Last name'],
+    ['email', 'Email'],
+    ['phone', 'Phone'],
+    ['notes', 'Notes'],
+  ];
+  for (const [key, label] of fields) {
+    const value = customer[key];
+    if (value !== undefined) await page.getByLabel(label, { exact: true }).fill(value);
+  }
+}
+
+export async function saveCustomer(page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Save customer', exact: true }).click();
+}
+
+/** Checks what every new customer's profile shows. */
+export async function expectProfile(page: Page, customer: Customer): Promise<void> {
+  await expect(heading(page, fullName(customer), 1)).toBeVisible();
+  await expect(heading(page, 'Contact details', 2)).toBeVisible();
+  await expect(page.getByText(customer.email).first()).toBeVisible();
+  await expect(heading(page, 'Payment Information', 2)).toBeVisible();
+  await expect(heading(page, 'Payment Options', 3)).toBeVisible();
+  await expect(page.getByText('No card on file').first()).toBeVisible();
+  await expect(heading(page, 'Notifications', 2)).toBeVisible();
+  await expect(page.getByText('No emails sent yet.').first()).toBeVisible();
+  const actions = page
+    .getByRole('complementary')
+    .filter({ has: heading(page, 'Actions', 2) });
+  await expect(actions).toBeVisible();
+  await expect(actions.getByRole('link', { name: 'Edit customer', exact: true })).toBeVisible();
+}
+
+/** Creates a customer through /customers/new and returns the profile's URL. */
+export async function createCustomer(page: Page, customer: Customer): Promise<string> {
+  await open(page, '/customers/new');
+  await expect(heading(page, 'New customer', 1)).toBeVisible();
+  await fillCustomerForm(page, customer);
+  await saveCustomer(page);
+  await page.waitForURL(isProfileUrl);
+  await waitForApp(page);
+  await expect(heading(page, fullName(customer), 1)).toBeVisible();
+  return page.url();
+}

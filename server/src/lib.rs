@@ -1,0 +1,7 @@
+//! The axum server: configuration, start-up, Leptos routes, health, and security middleware.
+
+pub mod health;
+pub mod security;
+pub mod seed;
+pub mod startup;
+pub mod telemetry;

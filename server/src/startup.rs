@@ -1,0 +1,204 @@
+//! Builds the whole application: database (migrated), router, listener. Used by `main` and by the
+//! integration tests, which start it on port 0.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use app::config::{Config, Mode};
+use app::state::AppState;
+use app::{App, shell};
+use axum::Router;
+use axum::routing::get;
+use leptos::config::{Env, LeptosOptions};
+use leptos::prelude::provide_context;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use migrations::{Migrator, MigratorTrait};
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection};
+use secrecy::ExposeSecret;
+use tokio::net::TcpListener;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::seed::{self, DemoLogin};
+
+pub type StartupError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Server functions take small forms; anything bigger is refused before it is read.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    state: AppState,
+    demo_login: Option<DemoLogin>,
+}
+
+impl Application {
+    pub async fn build(config: Config) -> Result<Self, StartupError> {
+        let db = connect_database(&config).await?;
+        Migrator::up(&db, None).await?;
+        let demo_login = if config.mode == Mode::Demo && config.demo.seed {
+            Some(seed::seed_demo(&db).await?)
+        } else {
+            None
+        };
+        let listener = TcpListener::bind((config.server.host.as_str(), config.server.port)).await?;
+        let address = listener.local_addr()?;
+        let state = AppState {
+            db,
+            config: Arc::new(config),
+        };
+        let router = build_router(state.clone(), leptos_options(address));
+        Ok(Self {
+            listener,
+            router,
+            state,
+            demo_login,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.listener
+            .local_addr()
+            .map(|a| a.port())
+            .unwrap_or_default()
+    }
+
+    pub fn db(&self) -> DatabaseConnection {
+        self.state.db.clone()
+    }
+
+    pub fn demo_login(&self) -> Option<&DemoLogin> {
+        self.demo_login.as_ref()
+    }
+
+    /// Serves until Ctrl-C / SIGTERM, finishing requests in flight.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        spawn_session_cleanup(self.state.db.clone());
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}
+
+fn spawn_session_cleanup(db: DatabaseConnection) {
+    tokio::spawn(async move {
+        let mut every_hour = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            every_hour.tick().await;
+            if let Err(err) = app::features::auth::service::purge_expired_sessions(&db).await {
+                tracing::warn!(error = %err, "could not purge expired sessions");
+            }
+        }
+    });
+}
+
+/// SQLite gets WAL (readers never block the writer), a busy timeout instead of "database is
+/// locked", and enforced foreign keys. The file's folder is created on first start.
+pub async fn connect_database(config: &Config) -> Result<DatabaseConnection, StartupError> {
+    let url = config.database.url.expose_secret().to_owned();
+    if config.is_sqlite() {
+        if let Some(parent) = sqlite_file(&url).and_then(|p| p.parent().map(ToOwned::to_owned)) {
+            if !parent.as_os_str().is_empty() {
+                std::fs::create_dir_all(parent)?;
+            }
+        }
+    }
+    let mut options = ConnectOptions::new(url);
+    options
+        .max_connections(config.database.max_connections)
+        .acquire_timeout(Duration::from_secs(10))
+        .sqlx_logging(false);
+    if config.is_sqlite() {
+        options.map_sqlx_sqlite_opts(|o| {
+            o.journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(10))
+                .foreign_keys(true)
+        });
+    }
+    Ok(Database::connect(options).await?)
+}
+
+fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next()?;
+    (!path.is_empty() && path != ":memory:").then(|| path.into())
+}
+
+/// cargo-leptos sets `LEPTOS_*` when it runs the server; plain runs use the same defaults.
+fn leptos_options(address: SocketAddr) -> LeptosOptions {
+    let env_or =
+        |key: &str, default: &str| std::env::var(key).unwrap_or_else(|_| default.to_owned());
+    LeptosOptions::builder()
+        .output_name(env_or("LEPTOS_OUTPUT_NAME", app::app::OUTPUT_NAME))
+        .site_root(env_or("LEPTOS_SITE_ROOT", "target/site"))
+        .site_pkg_dir(env_or("LEPTOS_SITE_PKG_DIR", "pkg"))
+        .site_addr(address)
+        .env(if cfg!(debug_assertions) {
+            Env::DEV
+        } else {
+            Env::PROD
+        })
+        .build()
+}
+
+pub fn build_router(state: AppState, options: LeptosOptions) -> Router {
+    let routes = generate_route_list(App);
+    let db = state.db.clone();
+    let context = move || provide_context(state.clone());
+    Router::new()
+        .route("/health", get(move || crate::health::health(db.clone())))
+        .leptos_routes_with_context(&options, routes, context, {
+            let options = options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler(shell))
+        .with_state(options)
+        .layer(axum::middleware::from_fn(crate::security::same_origin_writes))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            http::header::X_CONTENT_TYPE_OPTIONS,
+            http::HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            http::header::X_FRAME_OPTIONS,
+            http::HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            http::header::REFERRER_POLICY,
+            http::HeaderValue::from_static("same-origin"),
+        ))
+        .layer(
+            // Paths only: query strings may one day carry tokens.
+            TraceLayer::new_for_http().make_span_with(|request: &http::Request<axum::body::Body>| {
+                tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
+            }),
+        )
+}
