@@ -64,6 +64,7 @@ export default defineConfig({
         APP__DATABASE__URL: 'sqlite://target/e2e/app.db?mode=rwc',
         APP__SMTP__URL: `smtp://127.0.0.1:${smtpPort}`,
         APP__DEMO__SEED: 'false',
+        APP__DEMO__MAILBOX_URL: mailboxURL,
         LEPTOS_SITE_ROOT: 'target/site',
         RUST_LOG: 'info',
       },

@@ -71,13 +71,8 @@ pids+=("$!")
 wait_for "$app_url/health" 60 "${pids[-1]}"
 
 cat <<MSG
-
-  Card on File is running (demo mode).
-    App:      $app_url
-    Mailbox:  $mailbox_url   (every email the app sends lands here; log in data/maildev.log)
-  The demo login is printed by the server above. Press Ctrl-C to stop.
-
+make run: app $app_url  ·  mailbox $mailbox_url (maildev log: data/maildev.log)
+make run: sign in with the demo login printed above; Ctrl-C stops the app and the mailbox.
 MSG
-
 # Returns as soon as one of them exits; the EXIT trap stops the other.
 wait -n

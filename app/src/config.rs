@@ -24,6 +24,7 @@ pub struct Config {
     pub server: ServerConfig,
     pub database: DatabaseConfig,
     pub smtp: SmtpConfig,
+    #[serde(default)]
     pub secrets: SecretsConfig,
     pub demo: DemoConfig,
     pub stripe: StripeConfig,
@@ -52,7 +53,7 @@ pub struct SmtpConfig {
     pub from: String,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 pub struct SecretsConfig {
     /// Base64 of 32 random bytes; encrypts merchants' Stripe secrets at rest.
     pub master_key: Option<SecretString>,
@@ -119,6 +120,20 @@ impl Config {
         let config: Config = builder.add_source(env).build()?.try_deserialize()?;
         config.validate()?;
         Ok(config)
+    }
+
+    /// Defaults overlaid with these `APP__…` pairs only: no file, no process environment.
+    pub fn from_pairs(pairs: &[(&str, &str)]) -> Result<Self, ConfigError> {
+        let source = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let env = config::Environment::with_prefix("APP")
+            .prefix_separator("__")
+            .separator("__")
+            .try_parsing(true)
+            .source(Some(source));
+        Self::from_sources(None, env)
     }
 
     pub fn validate(&self) -> Result<(), ConfigError> {

@@ -80,3 +80,27 @@ mod tests {
         ])));
     }
 }
+
+/// A server function whose arguments can't be decoded fails before our code runs, and Leptos
+/// answers 500. It is the caller's mistake: answer 400 (the body already says `REQUEST`).
+pub async fn undecodable_requests_are_client_errors(
+    request: Request<Body>,
+    next: Next,
+) -> Response {
+    let is_server_fn = request.uri().path().starts_with("/api/");
+    let response = next.run(request).await;
+    if !is_server_fn || response.status() != StatusCode::INTERNAL_SERVER_ERROR {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "Internal error").into_response();
+    };
+    let code = serde_json::from_slice::<serde_json::Value>(&bytes)
+        .ok()
+        .and_then(|v| v.get("code").and_then(|c| c.as_str()).map(str::to_owned));
+    if code.as_deref() == Some("REQUEST") {
+        parts.status = StatusCode::BAD_REQUEST;
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}

@@ -181,6 +181,7 @@ pub fn build_router(state: AppState, options: LeptosOptions) -> Router {
         })
         .fallback(leptos_axum::file_and_error_handler(shell))
         .with_state(options)
+        .layer(axum::middleware::from_fn(crate::security::undecodable_requests_are_client_errors))
         .layer(axum::middleware::from_fn(crate::security::same_origin_writes))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(SetResponseHeaderLayer::if_not_present(

@@ -14,7 +14,7 @@ pub fn SignInPage() -> impl IntoView {
         <main class="auth-page">
             <section class="auth-card">
                 <h1>"Sign in"</h1>
-                <ActionForm action=action>
+                <ActionForm action=action attr:novalidate=true>
                     <FormAlert error/>
                     <TextField label="Email" name="email" kind="email" autocomplete="username" required=true error/>
                     <TextField label="Password" name="password" kind="password" autocomplete="current-password" required=true error/>

@@ -14,7 +14,7 @@ pub fn SignUpPage() -> impl IntoView {
         <main class="auth-page">
             <section class="auth-card">
                 <h1>"Create your account"</h1>
-                <ActionForm action=action>
+                <ActionForm action=action attr:novalidate=true>
                     <FormAlert error/>
                     <TextField label="Business name" name="business_name" autocomplete="organization" required=true error/>
                     <TextField label="Your name" name="name" autocomplete="name" required=true error/>

@@ -26,7 +26,7 @@ pub fn EditCustomerPage() -> impl IntoView {
                         view! {
                             <div class="page-header"><h1>"Edit customer"</h1></div>
                             <section class="card form-card">
-                                <ActionForm action=action>
+                                <ActionForm action=action attr:novalidate=true>
                                     <FormAlert error/>
                                     <input type="hidden" name="id" value=c.id.clone()/>
                                     <CustomerFields existing=Some(c) error/>

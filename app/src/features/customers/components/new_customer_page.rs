@@ -16,7 +16,7 @@ pub fn NewCustomerPage() -> impl IntoView {
             <h1>"New customer"</h1>
         </div>
         <section class="card form-card">
-            <ActionForm action=action>
+            <ActionForm action=action attr:novalidate=true>
                 <FormAlert error/>
                 <CustomerFields existing=None error/>
                 <div class="form-actions">

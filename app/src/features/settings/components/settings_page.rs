@@ -29,7 +29,7 @@ pub fn SettingsPage() -> impl IntoView {
                     Ok(s) => view! {
                         <section class="card" aria-labelledby="business-heading">
                             <h2 id="business-heading">"Business"</h2>
-                            <ActionForm action=rename>
+                            <ActionForm action=rename attr:novalidate=true>
                                 <FormAlert error/>
                                 <TextField label="Business name" name="business_name" value=Some(s.business_name) required=true error/>
                                 <SubmitButton label="Save" pending_label="Saving…" pending=rename.pending()/>

@@ -1,0 +1,253 @@
+use reqwest::StatusCode;
+
+use crate::helpers::{call_with_cookie, error_code, location, session_cookie, spawn_app};
+
+#[tokio::test]
+async fn sign_up_creates_merchant_and_owner_and_starts_a_session() {
+    let app = spawn_app().await;
+    let browser = app.browser();
+    let response = browser
+        .sign_up(
+            "Harbour Kayaks",
+            "Maya Diaz",
+            "Maya@Example.com",
+            "correct horse battery",
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(location(&response).as_deref(), Some("/customers"));
+    let set_cookie = response
+        .headers()
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(set_cookie.contains("HttpOnly"), "{set_cookie}");
+    assert!(set_cookie.contains("SameSite=Lax"), "{set_cookie}");
+    assert!(
+        !set_cookie.contains("Secure"),
+        "http base URL must not mark the cookie Secure"
+    );
+
+    let session: serde_json::Value = browser
+        .call("current_session", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(session["business_name"], "Harbour Kayaks");
+    assert_eq!(session["user_name"], "Maya Diaz");
+    assert_eq!(session["email"], "maya@example.com");
+
+    assert_eq!(app.count("merchants").await, 1);
+    assert_eq!(app.count("staff_users").await, 1);
+    assert_eq!(app.count("sessions").await, 1);
+}
+
+#[tokio::test]
+async fn passwords_are_stored_as_argon2id_hashes() {
+    let app = spawn_app().await;
+    app.merchant("Hash Tours").await;
+    let row = app
+        .db
+        .query_one_raw(sea_orm::Statement::from_string(
+            app.db.get_database_backend(),
+            "SELECT password_hash FROM staff_users",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    let hash: String = row.try_get("", "password_hash").unwrap();
+    assert!(hash.starts_with("$argon2id$"), "{hash}");
+    assert!(!hash.contains("correct horse battery"));
+}
+
+use sea_orm::ConnectionTrait;
+
+#[tokio::test]
+async fn sign_up_reports_every_bad_field_and_stores_nothing() {
+    let app = spawn_app().await;
+    let response = app
+        .browser()
+        .sign_up(" ", "", "not-an-email", "short")
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["code"], "VALIDATION");
+    let fields: Vec<&str> = body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["business_name", "name", "email", "password"]);
+    assert_eq!(app.count("merchants").await, 0);
+    assert_eq!(app.count("staff_users").await, 0);
+}
+
+#[tokio::test]
+async fn a_second_sign_up_with_the_same_email_is_refused() {
+    let app = spawn_app().await;
+    let first = app
+        .browser()
+        .sign_up("One", "Ann", "ann@example.com", "correct horse battery")
+        .await;
+    assert_eq!(first.status(), StatusCode::OK);
+    let second = app
+        .browser()
+        .sign_up("Two", "Ann", "ANN@example.com", "another long password")
+        .await;
+    assert_eq!(second.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.count("merchants").await, 1);
+}
+
+#[tokio::test]
+async fn sign_in_failures_look_the_same_for_unknown_and_known_emails() {
+    let app = spawn_app().await;
+    app.browser()
+        .sign_up("Known", "Kim", "kim@example.com", "correct horse battery")
+        .await;
+
+    let wrong_password = app
+        .browser()
+        .call(
+            "sign_in",
+            &[
+                ("email", "kim@example.com"),
+                ("password", "wrong password!"),
+            ],
+        )
+        .await;
+    let unknown_email = app
+        .browser()
+        .call(
+            "sign_in",
+            &[
+                ("email", "nobody@example.com"),
+                ("password", "wrong password!"),
+            ],
+        )
+        .await;
+    assert_eq!(wrong_password.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(unknown_email.status(), StatusCode::UNAUTHORIZED);
+    assert!(session_cookie(&wrong_password).is_none());
+    assert_eq!(
+        wrong_password.text().await.unwrap(),
+        unknown_email.text().await.unwrap()
+    );
+}
+
+#[tokio::test]
+async fn sign_in_rotates_the_session_id() {
+    let app = spawn_app().await;
+    let signup = app
+        .browser()
+        .sign_up("Rotate", "Ron", "ron@example.com", "correct horse battery")
+        .await;
+    let before = session_cookie(&signup).unwrap();
+
+    let response = reqwest::Client::new()
+        .post(format!("{}/api/sign_in", app.address))
+        .header("cookie", &before)
+        .form(&[
+            ("email", "ron@example.com"),
+            ("password", "correct horse battery"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let after = session_cookie(&response).unwrap();
+    assert_ne!(before, after);
+
+    let old = call_with_cookie(&app, "current_session", &before).await;
+    assert_eq!(old.status(), StatusCode::UNAUTHORIZED);
+    let new = call_with_cookie(&app, "current_session", &after).await;
+    assert_eq!(new.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn sign_out_ends_the_session_on_the_server() {
+    let app = spawn_app().await;
+    let signup = app
+        .browser()
+        .sign_up("Out", "Oli", "oli@example.com", "correct horse battery")
+        .await;
+    let cookie = session_cookie(&signup).unwrap();
+
+    let response = reqwest::Client::new()
+        .post(format!("{}/api/sign_out", app.address))
+        .header("cookie", &cookie)
+        .form(&Vec::<(String, String)>::new())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(location(&response).as_deref(), Some("/sign-in"));
+    assert!(
+        response
+            .headers()
+            .get("set-cookie")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .contains("Max-Age=0")
+    );
+
+    // Replaying the old cookie (as a thief would) no longer works.
+    let replay = call_with_cookie(&app, "current_session", &cookie).await;
+    assert_eq!(replay.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(error_code(replay).await, "UNAUTHORIZED");
+    assert_eq!(app.count("sessions").await, 0);
+}
+
+#[tokio::test]
+async fn merchant_pages_redirect_to_sign_in_when_signed_out() {
+    let app = spawn_app().await;
+    for path in ["/customers", "/customers/new", "/settings", "/"] {
+        let response = app.browser().get_page(path).await;
+        assert_eq!(response.status(), StatusCode::FOUND, "{path}");
+        assert_eq!(location(&response).as_deref(), Some("/sign-in"), "{path}");
+    }
+}
+
+#[tokio::test]
+async fn signed_in_pages_are_rendered_on_the_server() {
+    let app = spawn_app().await;
+    let browser = app.merchant("Paint & Paddle <Co>").await;
+    let response = browser.get_page("/customers").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let html = response.text().await.unwrap();
+    assert!(
+        html.contains("Paint &amp; Paddle &lt;Co&gt;"),
+        "business name escaped in the top bar"
+    );
+    assert!(html.contains("No customers yet."));
+    assert!(html.contains("aria-label=\"Main menu\""));
+    assert!(html.contains("Sign out"));
+}
+
+#[tokio::test]
+async fn the_sign_up_form_works_without_javascript() {
+    let app = spawn_app().await;
+    let browser = app.browser();
+    let response = browser
+        .submit_form(
+            "sign_up",
+            &[
+                ("business_name", "Form Tours"),
+                ("name", "Fay"),
+                ("email", "fay@example.com"),
+                ("password", "correct horse battery"),
+            ],
+            "/sign-up",
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::FOUND);
+    assert_eq!(location(&response).as_deref(), Some("/customers"));
+    assert_eq!(
+        browser.get_page("/customers").await.status(),
+        StatusCode::OK
+    );
+}

@@ -1,0 +1,9 @@
+//! Integration tests: the whole router on port 0 with a fresh, migrated database per test —
+//! SQLite by default, Postgres when `TEST_DATABASE_URL` is set.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod auth;
+mod customers;
+mod health;
+mod helpers;
+mod security;
