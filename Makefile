@@ -43,7 +43,9 @@ test: tools
 	cargo fmt --all --check
 	@$(MAKE) --no-print-directory clippy
 	@$(MAKE) --no-print-directory check-wasm-deps
-	env -u TEST_DATABASE_URL cargo test --workspace
+	@# Not --workspace: that would unify app's `ssr` and `hydrate` features into one build.
+	env -u TEST_DATABASE_URL cargo test -p app --features ssr
+	env -u TEST_DATABASE_URL cargo test -p server -p migrations
 	@if [[ -n "$${TEST_DATABASE_URL:-}" ]]; then \
 		echo "cargo test -p server --test api  (TEST_DATABASE_URL is set: Postgres)"; \
 		cargo test -p server --test api; \

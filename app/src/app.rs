@@ -40,6 +40,13 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     let (is_routing, set_is_routing) = signal(false);
+    // Effects run only in the browser, after hydration: mark the document as interactive so
+    // browser tests (and people reading the DOM) can tell a live page from server HTML.
+    Effect::new(move |_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "");
+        }
+    });
     view! {
         <Stylesheet id="leptos" href=format!("/pkg/{OUTPUT_NAME}.css")/>
         <Title text="Card on File"/>

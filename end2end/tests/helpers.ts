@@ -9,71 +9,37 @@ import {
 
 declare global {
   interface Window {
-    /** Set by the hydration probe once the page's WASM has been instantiated and hydrate() ran. */
-    __cardonfileHydrated?: boolean;
     /** Set by a test; survives client-side navigation only. */
     __spaMarker?: number;
   }
 }
 
-/**
- * Runs in every page before its own scripts. Leptos' hydration script instantiates the WASM
- * (WebAssembly.instantiateStreaming, or instantiate as fallback) and calls hydrate() in the
- * promise chain right after; a timer queued when instantiation resolves runs after that chain.
- * So the flag means "hydrated": forms, links and buttons now run in the SPA.
- */
-function hydrationProbe(): void {
-  const wasm = WebAssembly as unknown as Record<string, unknown>;
-  const markHydrated = () => {
-    setTimeout(() => {
-      window.__cardonfileHydrated = true;
-    }, 0);
-  };
-  for (const name of ['instantiateStreaming', 'instantiate']) {
-    const original = wasm[name];
-    if (typeof original !== 'function') continue;
-    wasm[name] = function (this: unknown, ...args: unknown[]) {
-      const result = (original as (...a: unknown[]) => Promise<unknown>).apply(this, args);
-      result.then(markHydrated, () => undefined);
-      return result;
-    };
-  }
-}
+const noScriptContexts = new WeakSet<BrowserContext>();
 
-const probedContexts = new WeakSet<BrowserContext>();
-
-async function installHydrationProbe(context: BrowserContext): Promise<void> {
-  await context.addInitScript(hydrationProbe);
-  probedContexts.add(context);
-}
-
-/** `test` whose browser context waits for hydration where JavaScript is on. */
+/** Playwright's `test`, remembering which contexts run with JavaScript off. */
 export const test = base.extend({
   context: async ({ context, javaScriptEnabled }, use) => {
-    if (javaScriptEnabled !== false) await installHydrationProbe(context);
+    if (javaScriptEnabled === false) noScriptContexts.add(context);
     await use(context);
   },
 });
 
 export { expect };
 
-/** A second, independent browser (own cookies) with the same probe, for multi-merchant tests. */
+/** A second, independent browser (own cookies), for multi-merchant tests. */
 export async function newAppContext(browser: Browser): Promise<BrowserContext> {
-  const context = await browser.newContext();
-  await installHydrationProbe(context);
-  return context;
+  return browser.newContext();
 }
 
 /**
- * Waits until the current document is interactive as the app: hydrated when JavaScript is on,
- * nothing to wait for when it is off (the server-rendered forms work by themselves).
- * After a client-side navigation the flag is still set from the first load, so this returns at once.
+ * Waits until the current document is interactive as the app. The app marks `<body
+ * data-hydrated>` once hydration has finished; with JavaScript off there is nothing to wait for
+ * (the server-rendered forms work by themselves). After a client-side navigation the mark is still
+ * there from the first load, so this returns at once.
  */
 export async function waitForApp(page: Page): Promise<void> {
-  if (!probedContexts.has(page.context())) return;
-  await page.waitForFunction(() => window.__cardonfileHydrated === true, undefined, {
-    timeout: 15_000,
-  });
+  if (noScriptContexts.has(page.context())) return;
+  await page.locator('body[data-hydrated]').waitFor({ state: 'attached', timeout: 15_000 });
 }
 
 /** page.goto plus waitForApp; returns the navigation's response. */
