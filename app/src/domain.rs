@@ -294,7 +294,8 @@ mod tests {
         fn generated_valid_emails_parse(local in "[a-z0-9][a-z0-9._+-]{0,20}[a-z0-9]", domain in "[a-z0-9]{1,20}", tld in "[a-z]{2,6}") {
             prop_assume!(!local.contains(".."));
             let raw = format!("{local}@{domain}.{tld}");
-            prop_assert_eq!(EmailAddress::parse(&raw).unwrap().as_str(), raw.as_str());
+            let parsed = EmailAddress::parse(&raw).unwrap();
+            prop_assert_eq!(parsed.as_str(), raw.as_str());
         }
 
         #[test]

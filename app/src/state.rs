@@ -39,13 +39,12 @@ fn is_form_post(parts: &http::request::Parts) -> bool {
 pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
     if let Err(err) = &result {
         let form_post = use_context::<http::request::Parts>().is_some_and(|p| is_form_post(&p));
-        if !form_post {
-            if let (Some(options), Ok(status)) = (
-                use_context::<leptos_axum::ResponseOptions>(),
-                http::StatusCode::from_u16(err.status()),
-            ) {
-                options.set_status(status);
-            }
+        if let (false, Some(options), Ok(status)) = (
+            form_post,
+            use_context::<leptos_axum::ResponseOptions>(),
+            http::StatusCode::from_u16(err.status()),
+        ) {
+            options.set_status(status);
         }
     }
     result

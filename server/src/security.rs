@@ -21,10 +21,10 @@ pub async fn same_origin_writes(request: Request<Body>, next: Next) -> Response 
 }
 
 fn is_cross_site(headers: &HeaderMap) -> bool {
-    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
-        if !matches!(site, "same-origin" | "none") {
-            return true;
-        }
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok())
+        && !matches!(site, "same-origin" | "none")
+    {
+        return true;
     }
     match (
         headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()),
@@ -42,6 +42,30 @@ fn is_cross_site(headers: &HeaderMap) -> bool {
         (Some(_), None) => true,
         (None, _) => false,
     }
+}
+
+/// A server function whose arguments can't be decoded fails before our code runs, and Leptos
+/// answers 500. It is the caller's mistake: answer 400 (the body already says `REQUEST`).
+pub async fn undecodable_requests_are_client_errors(
+    request: Request<Body>,
+    next: Next,
+) -> Response {
+    let is_server_fn = request.uri().path().starts_with("/api/");
+    let response = next.run(request).await;
+    if !is_server_fn || response.status() != StatusCode::INTERNAL_SERVER_ERROR {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "Internal error").into_response();
+    };
+    let code = serde_json::from_slice::<serde_json::Value>(&bytes)
+        .ok()
+        .and_then(|v| v.get("code").and_then(|c| c.as_str()).map(str::to_owned));
+    if code.as_deref() == Some("REQUEST") {
+        parts.status = StatusCode::BAD_REQUEST;
+    }
+    Response::from_parts(parts, Body::from(bytes))
 }
 
 #[cfg(test)]
@@ -79,28 +103,4 @@ mod tests {
             ("host", "127.0.0.1:3000")
         ])));
     }
-}
-
-/// A server function whose arguments can't be decoded fails before our code runs, and Leptos
-/// answers 500. It is the caller's mistake: answer 400 (the body already says `REQUEST`).
-pub async fn undecodable_requests_are_client_errors(
-    request: Request<Body>,
-    next: Next,
-) -> Response {
-    let is_server_fn = request.uri().path().starts_with("/api/");
-    let response = next.run(request).await;
-    if !is_server_fn || response.status() != StatusCode::INTERNAL_SERVER_ERROR {
-        return response;
-    }
-    let (mut parts, body) = response.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
-        return (StatusCode::INTERNAL_SERVER_ERROR, "Internal error").into_response();
-    };
-    let code = serde_json::from_slice::<serde_json::Value>(&bytes)
-        .ok()
-        .and_then(|v| v.get("code").and_then(|c| c.as_str()).map(str::to_owned));
-    if code.as_deref() == Some("REQUEST") {
-        parts.status = StatusCode::BAD_REQUEST;
-    }
-    Response::from_parts(parts, Body::from(bytes))
 }

@@ -121,12 +121,11 @@ fn spawn_session_cleanup(db: DatabaseConnection) {
 /// locked", and enforced foreign keys. The file's folder is created on first start.
 pub async fn connect_database(config: &Config) -> Result<DatabaseConnection, StartupError> {
     let url = config.database.url.expose_secret().to_owned();
-    if config.is_sqlite() {
-        if let Some(parent) = sqlite_file(&url).and_then(|p| p.parent().map(ToOwned::to_owned)) {
-            if !parent.as_os_str().is_empty() {
-                std::fs::create_dir_all(parent)?;
-            }
-        }
+    if config.is_sqlite()
+        && let Some(parent) = sqlite_file(&url).and_then(|p| p.parent().map(ToOwned::to_owned))
+        && !parent.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(parent)?;
     }
     let mut options = ConnectOptions::new(url);
     options
