@@ -11,7 +11,10 @@ if ((${#files[@]} == 0)); then
   exit 1
 fi
 
-if python3 -c 'import brotli' 2>/dev/null; then
+if command -v brotli >/dev/null; then
+  method="brotli -q 11 (Debian's brotli)"
+  compressed_size() { brotli -q 11 -c "$1" | wc -c; }
+elif python3 -c 'import brotli' 2>/dev/null; then
   method="brotli (quality 11, python3 brotli module)"
   compressed_size() { python3 -c 'import brotli, sys; print(len(brotli.compress(open(sys.argv[1], "rb").read(), quality=11)))' "$1"; }
 else

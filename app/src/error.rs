@@ -77,7 +77,7 @@ impl AppError {
             Self::Unauthorized => "Please sign in again.".into(),
             Self::InvalidCredentials => "Email or password is incorrect.".into(),
             Self::Validation { .. } => "Please correct the highlighted fields.".into(),
-            Self::RateLimited => "Too many attempts. Please wait a minute and try again.".into(),
+            Self::RateLimited => "Too many attempts. Please wait 15 minutes and try again.".into(),
             Self::Forbidden => "This request was refused.".into(),
             Self::Internal { reference } => format!("Something went wrong (ref {reference})."),
             Self::Request { .. } => {

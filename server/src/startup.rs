@@ -18,6 +18,7 @@ use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
+use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
@@ -77,10 +78,14 @@ impl Application {
 
     /// Serves until Ctrl-C / SIGTERM, finishing requests in flight.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        spawn_session_cleanup(self.state.db.clone());
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown_signal())
-            .await
+        spawn_housekeeping(self.state.db.clone());
+        axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown_signal())
+        .await
     }
 }
 
@@ -105,13 +110,16 @@ async fn shutdown_signal() {
     }
 }
 
-fn spawn_session_cleanup(db: DatabaseConnection) {
+fn spawn_housekeeping(db: DatabaseConnection) {
     tokio::spawn(async move {
         let mut every_hour = tokio::time::interval(Duration::from_secs(3600));
         loop {
             every_hour.tick().await;
             if let Err(err) = app::features::auth::service::purge_expired_sessions(&db).await {
                 tracing::warn!(error = %err, "could not purge expired sessions");
+            }
+            if let Err(err) = app::features::auth::throttle::purge_old(&db).await {
+                tracing::warn!(error = %err, "could not purge old sign-in failures");
             }
         }
     });
@@ -183,6 +191,8 @@ pub fn build_router(state: AppState, options: LeptosOptions) -> Router {
         .layer(axum::middleware::from_fn(crate::security::undecodable_requests_are_client_errors))
         .layer(axum::middleware::from_fn(crate::security::same_origin_writes))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        // HTML, JS, CSS and above all the WASM shrink several-fold on the wire.
+        .layer(CompressionLayer::new().br(true).gzip(true))
         .layer(SetResponseHeaderLayer::if_not_present(
             http::header::X_CONTENT_TYPE_OPTIONS,
             http::HeaderValue::from_static("nosniff"),

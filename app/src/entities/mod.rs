@@ -3,6 +3,7 @@
 pub mod customer;
 pub mod merchant;
 pub mod session;
+pub mod sign_in_failure;
 pub mod staff_user;
 
 /// A fresh primary key: UUIDv7, time-ordered so inserts append to the index.

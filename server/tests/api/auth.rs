@@ -251,3 +251,56 @@ async fn the_sign_up_form_works_without_javascript() {
         StatusCode::OK
     );
 }
+
+#[tokio::test]
+async fn repeated_wrong_passwords_are_throttled_without_locking_out_other_accounts() {
+    let app = spawn_app().await;
+    app.browser()
+        .sign_up("Guess", "Gus", "gus@example.com", "correct horse battery")
+        .await;
+    app.browser()
+        .sign_up("Other", "Ola", "ola@example.com", "correct horse battery")
+        .await;
+    let attacker = app.browser();
+    let limit = app::features::auth::throttle::MAX_FAILURES_PER_EMAIL;
+    for attempt in 0..limit {
+        let response = attacker
+            .call(
+                "sign_in",
+                &[
+                    ("email", "gus@example.com"),
+                    ("password", &format!("guess {attempt:04}")),
+                ],
+            )
+            .await;
+        assert_eq!(
+            response.status(),
+            StatusCode::UNAUTHORIZED,
+            "attempt {attempt}"
+        );
+    }
+    // Over the budget even the right password is refused for now...
+    let blocked = attacker
+        .call(
+            "sign_in",
+            &[
+                ("email", "gus@example.com"),
+                ("password", "correct horse battery"),
+            ],
+        )
+        .await;
+    assert_eq!(blocked.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(error_code(blocked).await, "RATE_LIMITED");
+    // ...while another account still signs in.
+    let other = app
+        .browser()
+        .call(
+            "sign_in",
+            &[
+                ("email", "ola@example.com"),
+                ("password", "correct horse battery"),
+            ],
+        )
+        .await;
+    assert_eq!(other.status(), StatusCode::OK);
+}

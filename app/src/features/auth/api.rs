@@ -33,7 +33,9 @@ pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
     crate::state::respond(
         async move {
             let state = crate::state::app_state()?;
-            let user = service::sign_in(&state.db, &email, &password).await?;
+            let client_ip = session::client_ip(&crate::state::request_parts()?);
+            let user =
+                service::authenticate(&state.db, &email, &password, client_ip.as_deref()).await?;
             session::start_session(&user).await?;
             leptos_axum::redirect("/customers");
             Ok(())

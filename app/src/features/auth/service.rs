@@ -213,6 +213,28 @@ pub async fn sign_in(
     }
 }
 
+/// Sign-in with throttling: refused outright while this email or client is over its failure
+/// budget; each failure is counted, a success clears the email's count.
+pub async fn authenticate(
+    db: &DatabaseConnection,
+    email: &str,
+    password: &str,
+    client_ip: Option<&str>,
+) -> Result<staff_user::Model, AppError> {
+    super::throttle::check(db, email, client_ip).await?;
+    match sign_in(db, email, password).await {
+        Ok(user) => {
+            super::throttle::clear(db, email).await?;
+            Ok(user)
+        }
+        Err(AppError::InvalidCredentials) => {
+            super::throttle::record_failure(db, email, client_ip).await?;
+            Err(AppError::InvalidCredentials)
+        }
+        Err(other) => Err(other),
+    }
+}
+
 pub fn token_digest(token: &str) -> String {
     let digest = Sha256::digest(token.as_bytes());
     digest.iter().map(|b| format!("{b:02x}")).collect()

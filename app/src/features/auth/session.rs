@@ -9,6 +9,15 @@ use crate::config::Config;
 use crate::error::AppError;
 use crate::state::{app_state, request_parts};
 
+/// The peer address of the connection. (Behind a proxy this is the proxy; counting per client then
+/// degrades to counting per email, which still holds.)
+pub fn client_ip(parts: &http::request::Parts) -> Option<String> {
+    parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|info| info.0.ip().to_string())
+}
+
 /// `__Host-` binds the cookie to our exact origin, but browsers only accept it with `Secure`.
 pub fn cookie_name(config: &Config) -> &'static str {
     if config.secure_cookies() {
