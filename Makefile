@@ -11,7 +11,7 @@ export CARGO_TARGET_DIR ?= $(HOME)/.cache/cardonfile/target
 export PATH := $(CURDIR)/end2end/node_modules/.bin:$(PATH)
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: help tools build run test e2e bench clippy check-wasm-deps
+.PHONY: help tools build run test e2e bench clippy check-wasm-deps stripe-check
 
 help:
 	@echo "make tools   install what is missing (wasm target, cargo-leptos, wasm-bindgen-cli, npm packages, chromium)"
@@ -20,6 +20,7 @@ help:
 	@echo "make test    fmt, clippy, WASM dependency check, cargo tests (SQLite, and Postgres if TEST_DATABASE_URL), release build, Playwright"
 	@echo "make e2e     build, then the Playwright suite only"
 	@echo "make bench   sizes of the WASM and JS in target/site/pkg, raw and compressed"
+	@echo "make stripe-check  the payments flow against real Stripe test mode (needs STRIPE_TEST_SECRET_KEY)"
 
 tools:
 	@scripts/tools.sh
@@ -33,7 +34,7 @@ run: build
 clippy:
 	cargo clippy -p app --features ssr --all-targets -- -D warnings
 	cargo clippy -p app --features hydrate --target wasm32-unknown-unknown -- -D warnings
-	cargo clippy -p server -p migrations --all-targets -- -D warnings
+	cargo clippy -p server -p migrations -p stripe-emulator --all-targets -- -D warnings
 	cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
 
 check-wasm-deps:
@@ -45,7 +46,7 @@ test: tools
 	@$(MAKE) --no-print-directory check-wasm-deps
 	@# Not --workspace: that would unify app's `ssr` and `hydrate` features into one build.
 	env -u TEST_DATABASE_URL cargo test -p app --features ssr
-	env -u TEST_DATABASE_URL cargo test -p server -p migrations
+	env -u TEST_DATABASE_URL cargo test -p server -p migrations -p stripe-emulator
 	@if [[ -n "$${TEST_DATABASE_URL:-}" ]]; then \
 		echo "cargo test -p server --test api  (TEST_DATABASE_URL is set: Postgres)"; \
 		cargo test -p server --test api; \
@@ -60,3 +61,11 @@ e2e: build
 
 bench:
 	@scripts/bench.sh
+
+# The same Rust payments flow the tests run against the emulator, against Stripe's test mode: the
+# check that the emulator is faithful. Not in CI (no keys, no network there).
+stripe-check:
+	@if [[ "$${STRIPE_TEST_SECRET_KEY:-}" != sk_test_* ]]; then \
+		echo "stripe-check: set STRIPE_TEST_SECRET_KEY to a Stripe test-mode secret key (sk_test_...)"; exit 1; \
+	fi
+	cargo test -p server --test api payments::against_real_stripe -- --ignored --nocapture

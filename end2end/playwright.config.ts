@@ -1,5 +1,5 @@
 import { defineConfig } from '@playwright/test';
-import { appPort, baseURL, mailboxPort, mailboxURL, smtpPort } from './ports';
+import { appPort, baseURL, mailboxPort, mailboxURL, smtpPort, stripeEmulatorPort } from './ports';
 
 // The release server built by `cargo leptos build --release` (see the Makefile for CARGO_TARGET_DIR).
 const targetDir = process.env.CARGO_TARGET_DIR ?? `${process.env.HOME}/.cache/cardonfile/target`;
@@ -65,6 +65,9 @@ export default defineConfig({
         APP__SMTP__URL: `smtp://127.0.0.1:${smtpPort}`,
         APP__DEMO__SEED: 'false',
         APP__DEMO__MAILBOX_URL: mailboxURL,
+        // The Stripe emulator on a fixed port, so specs can call its API and load its Stripe.js.
+        APP__STRIPE__EMULATOR_PORT: String(stripeEmulatorPort),
+        APP__SECRETS__KEY_FILE: 'target/e2e/master.key',
         LEPTOS_SITE_ROOT: 'target/site',
         RUST_LOG: 'info',
       },

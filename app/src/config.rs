@@ -24,7 +24,6 @@ pub struct Config {
     pub server: ServerConfig,
     pub database: DatabaseConfig,
     pub smtp: SmtpConfig,
-    #[serde(default)]
     pub secrets: SecretsConfig,
     pub demo: DemoConfig,
     pub stripe: StripeConfig,
@@ -53,10 +52,17 @@ pub struct SmtpConfig {
     pub from: String,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct SecretsConfig {
     /// Base64 of 32 random bytes; encrypts merchants' Stripe secrets at rest.
     pub master_key: Option<SecretString>,
+    /// Demo mode only: where a generated master key is kept when none is configured.
+    #[serde(default = "default_key_file")]
+    pub key_file: String,
+}
+
+fn default_key_file() -> String {
+    "data/master.key".into()
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -72,7 +78,13 @@ pub struct StripeConfig {
     /// Start the in-process Stripe emulator (demo and tests only).
     pub emulator: bool,
     pub emulator_port: u16,
+    /// Overrides api.stripe.com for pasted keys; normally unset. `emulator` (demo mode only) sends
+    /// them to the in-process emulator too, for offline tests of the key-entry path.
+    pub api_base: Option<String>,
 }
+
+/// The `stripe.api_base` value that means "the in-process emulator".
+pub const EMULATOR_API_BASE: &str = "emulator";
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct SessionConfig {
@@ -113,7 +125,8 @@ impl Config {
             .set_default("demo.mailbox_url", "http://127.0.0.1:1080")?
             .set_default("stripe.emulator", true)?
             .set_default("stripe.emulator_port", 12111)?
-            .set_default("session.ttl_hours", 24 * 14)?;
+            .set_default("session.ttl_hours", 24 * 14)?
+            .set_default("secrets.key_file", "data/master.key")?;
         if let Some(path) = file {
             builder = builder.add_source(config::File::with_name(path).required(false));
         }
@@ -165,6 +178,19 @@ impl Config {
                 .map_err(|_| ConfigError::Invalid("secrets.master_key is not base64".into()))?;
             if bytes.len() != 32 {
                 return invalid("secrets.master_key must decode to 32 bytes");
+            }
+        }
+        if let Some(base) = &self.stripe.api_base {
+            let local =
+                base.starts_with("http://127.0.0.1") || base.starts_with("http://localhost");
+            if base == EMULATOR_API_BASE {
+                if self.mode != Mode::Demo || !self.stripe.emulator {
+                    return invalid(
+                        "stripe.api_base = \"emulator\" needs demo mode with the emulator on",
+                    );
+                }
+            } else if !(base.starts_with("https://") || local) {
+                return invalid("stripe.api_base must be https:// (or a local http:// address)");
             }
         }
         if self.session.ttl_hours < 1 {

@@ -39,6 +39,12 @@ pub enum AppError {
     RateLimited,
     #[error("forbidden")]
     Forbidden,
+    /// A payment action without a MioPay (Stripe) connection.
+    #[error("stripe not connected")]
+    StripeNotConnected,
+    /// Stripe could not be reached or failed; safe to retry.
+    #[error("stripe unavailable")]
+    StripeUnavailable,
     #[error("something went wrong (ref {reference})")]
     Internal { reference: String },
     /// The request never reached our code or its reply could not be read (network, bad encoding).
@@ -65,6 +71,8 @@ impl AppError {
             Self::Validation { .. } => "VALIDATION",
             Self::RateLimited => "RATE_LIMITED",
             Self::Forbidden => "FORBIDDEN",
+            Self::StripeNotConnected => "STRIPE_NOT_CONNECTED",
+            Self::StripeUnavailable => "STRIPE_UNAVAILABLE",
             Self::Internal { .. } => "INTERNAL",
             Self::Request { .. } => "REQUEST",
         }
@@ -79,6 +87,10 @@ impl AppError {
             Self::Validation { .. } => "Please correct the highlighted fields.".into(),
             Self::RateLimited => "Too many attempts. Please wait 15 minutes and try again.".into(),
             Self::Forbidden => "This request was refused.".into(),
+            Self::StripeNotConnected => "Connect MioPay (Stripe) in Settings first.".into(),
+            Self::StripeUnavailable => {
+                "Stripe could not be reached. Please try again in a moment.".into()
+            }
             Self::Internal { reference } => format!("Something went wrong (ref {reference})."),
             Self::Request { .. } => {
                 "We could not reach the server. Check your connection and try again.".into()
@@ -105,6 +117,8 @@ impl AppError {
             Self::Validation { .. } => 422,
             Self::RateLimited => 429,
             Self::Forbidden => 403,
+            Self::StripeNotConnected => 409,
+            Self::StripeUnavailable => 502,
             Self::Internal { .. } => 500,
             Self::Request { .. } => 400,
         }

@@ -12,6 +12,24 @@ use crate::error::AppError;
 pub struct AppState {
     pub db: DatabaseConnection,
     pub config: Arc<Config>,
+    /// Seals and opens secrets stored in the database.
+    pub secrets: crate::crypto::SecretBox,
+    /// Base URL of the in-process Stripe emulator, when it runs (demo mode and tests).
+    pub emulator_base: Option<String>,
+}
+
+impl AppState {
+    /// Where a connection's Stripe API lives: the emulator for demo connections, otherwise
+    /// the configured base (api.stripe.com unless overridden).
+    pub fn stripe_endpoint(&self, emulated: bool) -> crate::payments::StripeEndpoint {
+        let configured = self.config.stripe.api_base.as_deref();
+        let api_base = if emulated || configured == Some(crate::config::EMULATOR_API_BASE) {
+            self.emulator_base.clone()
+        } else {
+            configured.map(ToOwned::to_owned)
+        };
+        crate::payments::StripeEndpoint { api_base }
+    }
 }
 
 /// The state provided to server functions and SSR through Leptos context.

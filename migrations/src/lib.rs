@@ -4,6 +4,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261129_000001_foundation;
 mod m20261129_000002_sign_in_attempts;
+mod m20261129_000003_stripe_connections;
 
 pub struct Migrator;
 
@@ -13,6 +14,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261129_000001_foundation::Migration),
             Box::new(m20261129_000002_sign_in_attempts::Migration),
+            Box::new(m20261129_000003_stripe_connections::Migration),
         ]
     }
 }

@@ -5,9 +5,11 @@ use app::entities::staff_user;
 use app::error::AppError;
 use app::features::auth::service::{self as auth, SignUp};
 use app::features::customers::service::{self as customers, CustomerInput};
+use app::features::settings::connection;
+use app::state::AppState;
 use base64::Engine;
 use rand::RngCore;
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
 pub const DEMO_EMAIL: &str = "demo@example.com";
 
@@ -42,7 +44,8 @@ fn parsed<T>(result: Result<T, String>) -> Result<T, AppError> {
 
 /// Creates the demo merchant on first start. Its password is `DEMO_PASSWORD` when set, otherwise
 /// a new one generated at every start (and printed), so the printed login always works.
-pub async fn seed_demo(db: &DatabaseConnection) -> Result<DemoLogin, AppError> {
+pub async fn seed_demo(state: &AppState) -> Result<DemoLogin, AppError> {
+    let db = &state.db;
     let password = std::env::var("DEMO_PASSWORD")
         .ok()
         .filter(|p| !p.is_empty())
@@ -73,6 +76,9 @@ pub async fn seed_demo(db: &DatabaseConnection) -> Result<DemoLogin, AppError> {
                 customers::create(db, &owner.merchant_id, input).await?;
             }
             tracing::info!("seeded the demo merchant");
+            if state.emulator_base.is_some() {
+                connection::connect_demo(state, &owner.merchant_id).await?;
+            }
         }
     }
     Ok(DemoLogin {

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use app::config::{Config, Mode};
+use app::crypto::SecretBox;
 use app::state::AppState;
 use app::{App, shell};
 use axum::Router;
@@ -16,7 +17,8 @@ use leptos_axum::{LeptosRoutes, generate_route_list};
 use migrations::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection};
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
+use stripe_emulator::{Emulator, EmulatorConfig};
 use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -35,22 +37,35 @@ pub struct Application {
     router: Router,
     state: AppState,
     demo_login: Option<DemoLogin>,
+    /// Kept alive for as long as the app: dropping it stops the emulator.
+    _emulator: Option<Emulator>,
 }
 
 impl Application {
-    pub async fn build(config: Config) -> Result<Self, StartupError> {
+    pub async fn build(mut config: Config) -> Result<Self, StartupError> {
         let db = connect_database(&config).await?;
         Migrator::up(&db, None).await?;
-        let demo_login = if config.mode == Mode::Demo && config.demo.seed {
-            Some(seed::seed_demo(&db).await?)
-        } else {
-            None
-        };
+        let secrets = secret_box(&config)?;
+        let emulator = start_emulator(&config).await?;
         let listener = TcpListener::bind((config.server.host.as_str(), config.server.port)).await?;
         let address = listener.local_addr()?;
+        // Port 0 (tests): links and webhook URLs must name the port actually bound.
+        if config.server.port == 0 && config.base_url.set_port(Some(address.port())).is_err() {
+            return Err("base_url cannot take a port".into());
+        }
         let state = AppState {
             db,
             config: Arc::new(config),
+            secrets,
+            emulator_base: emulator.as_ref().map(Emulator::base_url),
+        };
+        if state.emulator_base.is_some() {
+            app::features::settings::connection::renew_demo_connections(&state).await?;
+        }
+        let demo_login = if state.config.mode == Mode::Demo && state.config.demo.seed {
+            Some(seed::seed_demo(&state).await?)
+        } else {
+            None
         };
         let router = build_router(state.clone(), leptos_options(address));
         Ok(Self {
@@ -58,6 +73,7 @@ impl Application {
             router,
             state,
             demo_login,
+            _emulator: emulator,
         })
     }
 
@@ -87,6 +103,47 @@ impl Application {
         .with_graceful_shutdown(shutdown_signal())
         .await
     }
+}
+
+/// The Stripe emulator runs in demo mode only (config validation keeps it out of production).
+async fn start_emulator(config: &Config) -> Result<Option<Emulator>, StartupError> {
+    if config.mode != Mode::Demo || !config.stripe.emulator {
+        return Ok(None);
+    }
+    let bind = SocketAddr::from(([127, 0, 0, 1], config.stripe.emulator_port));
+    let emulator = Emulator::start(EmulatorConfig { bind }).await?;
+    tracing::info!(base_url = %emulator.base_url(), "Stripe emulator started");
+    Ok(Some(emulator))
+}
+
+/// The master key from configuration; in demo mode without one, a key kept in a local file so a
+/// restart can still open what it sealed.
+fn secret_box(config: &Config) -> Result<SecretBox, StartupError> {
+    let key = match &config.secrets.master_key {
+        Some(key) => key.clone(),
+        None if config.mode == Mode::Demo => {
+            demo_key(std::path::Path::new(&config.secrets.key_file))?
+        }
+        None => return Err("secrets.master_key is required".into()),
+    };
+    Ok(SecretBox::from_base64_key(&key)?)
+}
+
+fn demo_key(path: &std::path::Path) -> Result<SecretString, StartupError> {
+    if let Ok(existing) = std::fs::read_to_string(path) {
+        return Ok(SecretString::from(existing.trim().to_owned()));
+    }
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)?;
+    }
+    let key = SecretBox::generate_key();
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    std::io::Write::write_all(&mut options.open(path)?, key.as_bytes())?;
+    tracing::info!(path = %path.display(), "generated the demo master key");
+    Ok(SecretString::from(key))
 }
 
 async fn shutdown_signal() {
@@ -179,9 +236,16 @@ fn leptos_options(address: SocketAddr) -> LeptosOptions {
 pub fn build_router(state: AppState, options: LeptosOptions) -> Router {
     let routes = generate_route_list(App);
     let db = state.db.clone();
+    let webhook_state = state.clone();
     let context = move || provide_context(state.clone());
     Router::new()
         .route("/health", get(move || crate::health::health(db.clone())))
+        .route(
+            "/webhooks/stripe/{merchant_id}",
+            axum::routing::post(move |path, headers, body| {
+                crate::webhooks::receive(webhook_state.clone(), path, headers, body)
+            }),
+        )
         .leptos_routes_with_context(&options, routes, context, {
             let options = options.clone();
             move || shell(options.clone())

@@ -5,6 +5,8 @@ pub mod merchant;
 pub mod session;
 pub mod sign_in_failure;
 pub mod staff_user;
+pub mod stripe_connection;
+pub mod stripe_event;
 
 /// A fresh primary key: UUIDv7, time-ordered so inserts append to the index.
 pub fn new_id() -> String {

@@ -13,6 +13,10 @@ use crate::ui::status::LoadError;
 #[derive(Clone, Copy)]
 pub struct BusinessNameSignal(pub RwSignal<String>);
 
+/// Whether payments go to the Stripe emulator; shows the demo banner.
+#[derive(Clone, Copy)]
+pub struct DemoPaymentsSignal(pub RwSignal<bool>);
+
 #[component]
 pub fn MerchantShell() -> impl IntoView {
     let session = Resource::new_blocking(|| (), |_| current_session());
@@ -33,8 +37,13 @@ pub fn MerchantShell() -> impl IntoView {
 fn MerchantLayout(info: SessionInfo) -> impl IntoView {
     let business_name = RwSignal::new(info.business_name);
     provide_context(BusinessNameSignal(business_name));
+    let demo_payments = RwSignal::new(info.demo_payments);
+    provide_context(DemoPaymentsSignal(demo_payments));
     let sign_out = ServerAction::<SignOut>::new();
     view! {
+        <Show when=move || demo_payments.get()>
+            <div class="demo-banner" role="status">"Demo — no real payments"</div>
+        </Show>
         <div class="app-frame">
             <header class="topbar">
                 <span class="brand">{move || business_name.get()}</span>

@@ -69,11 +69,15 @@ async fn test_database() -> (String, TestDatabase) {
 }
 
 pub fn test_config(database_url: &str) -> Config {
+    let master_key = app::crypto::SecretBox::generate_key();
     let vars = [
         ("APP__SERVER__PORT", "0"),
         ("APP__DATABASE__URL", database_url),
         ("APP__DEMO__SEED", "false"),
         ("APP__DATABASE__MAX_CONNECTIONS", "5"),
+        ("APP__SECRETS__MASTER_KEY", master_key.as_str()),
+        ("APP__STRIPE__EMULATOR_PORT", "0"),
+        ("APP__STRIPE__API_BASE", "emulator"),
     ];
     Config::from_pairs(&vars).expect("test config")
 }

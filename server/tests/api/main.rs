@@ -6,4 +6,7 @@ mod auth;
 mod customers;
 mod health;
 mod helpers;
+mod payments;
 mod security;
+mod stripe_connection;
+mod webhooks;

@@ -6,4 +6,6 @@ pub struct SessionInfo {
     pub business_name: String,
     pub user_name: String,
     pub email: String,
+    /// The merchant's Stripe connection is the emulator: show "Demo — no real payments".
+    pub demo_payments: bool,
 }

@@ -306,9 +306,15 @@ pub async fn session_info(
         .one(db)
         .await?
         .ok_or(AppError::Unauthorized)?;
+    let demo_payments =
+        crate::entities::stripe_connection::Entity::find_by_id(auth.merchant_id.clone())
+            .one(db)
+            .await?
+            .is_some_and(|c| c.emulated);
     Ok(crate::features::auth::dto::SessionInfo {
         business_name: merchant.business_name,
         user_name: user.name,
         email: user.email,
+        demo_payments,
     })
 }

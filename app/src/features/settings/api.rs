@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use super::dto::MerchantSettings;
+use super::dto::{MerchantSettings, StripeConnectionView};
 use crate::error::AppError;
 
 #[server(endpoint = "get_settings")]
@@ -9,7 +9,7 @@ pub async fn get_settings() -> Result<MerchantSettings, AppError> {
         async move {
             let state = crate::state::app_state()?;
             let auth = crate::features::auth::session::require_staff().await?;
-            super::service::get(&state.db, &auth.merchant_id).await
+            super::service::get(&state, &auth.merchant_id).await
         }
         .await,
     )
@@ -23,7 +23,54 @@ pub async fn update_business_name(business_name: String) -> Result<MerchantSetti
             let auth = crate::features::auth::session::require_staff().await?;
             let name = crate::domain::BusinessName::parse(&business_name)
                 .map_err(|m| AppError::field("business_name", m))?;
-            super::service::rename(&state.db, &auth.merchant_id, name).await
+            super::service::rename(&state, &auth.merchant_id, name).await
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "connect_stripe")]
+pub async fn connect_stripe(
+    publishable_key: String,
+    secret_key: String,
+    webhook_secret: String,
+) -> Result<StripeConnectionView, AppError> {
+    crate::state::respond(
+        async move {
+            let state = crate::state::app_state()?;
+            let auth = crate::features::auth::session::require_staff().await?;
+            super::connection::connect(
+                &state,
+                &auth.merchant_id,
+                &publishable_key,
+                &secret_key,
+                &webhook_secret,
+            )
+            .await
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "connect_demo_stripe")]
+pub async fn connect_demo_stripe() -> Result<StripeConnectionView, AppError> {
+    crate::state::respond(
+        async move {
+            let state = crate::state::app_state()?;
+            let auth = crate::features::auth::session::require_staff().await?;
+            super::connection::connect_demo(&state, &auth.merchant_id).await
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "disconnect_stripe")]
+pub async fn disconnect_stripe() -> Result<StripeConnectionView, AppError> {
+    crate::state::respond(
+        async move {
+            let state = crate::state::app_state()?;
+            let auth = crate::features::auth::session::require_staff().await?;
+            super::connection::disconnect(&state, &auth.merchant_id).await
         }
         .await,
     )

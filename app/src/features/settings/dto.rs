@@ -3,5 +3,19 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MerchantSettings {
     pub business_name: String,
-    pub stripe_connected: bool,
+    pub stripe: StripeConnectionView,
+}
+
+/// What Settings shows about the MioPay (Stripe) connection. Never holds a secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StripeConnectionView {
+    pub connected: bool,
+    pub account_id: Option<String>,
+    /// `test` or `live`.
+    pub mode: Option<String>,
+    pub publishable_key: Option<String>,
+    /// Connected to the built-in Stripe emulator: no real payments.
+    pub emulated: bool,
+    /// Demo mode with the emulator running: offer **Connect demo Stripe**.
+    pub demo_available: bool,
 }

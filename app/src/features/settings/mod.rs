@@ -2,6 +2,8 @@
 
 pub mod api;
 pub mod components;
+#[cfg(feature = "ssr")]
+pub mod connection;
 pub mod dto;
 #[cfg(feature = "ssr")]
 pub mod service;

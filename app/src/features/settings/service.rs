@@ -5,6 +5,7 @@ use super::dto::MerchantSettings;
 use crate::domain::BusinessName;
 use crate::entities::merchant;
 use crate::error::AppError;
+use crate::state::AppState;
 
 async fn find(db: &DatabaseConnection, merchant_id: &str) -> Result<merchant::Model, AppError> {
     merchant::Entity::find_by_id(merchant_id.to_owned())
@@ -13,22 +14,22 @@ async fn find(db: &DatabaseConnection, merchant_id: &str) -> Result<merchant::Mo
         .ok_or(AppError::NotFound)
 }
 
-pub async fn get(db: &DatabaseConnection, merchant_id: &str) -> Result<MerchantSettings, AppError> {
-    let merchant = find(db, merchant_id).await?;
+pub async fn get(state: &AppState, merchant_id: &str) -> Result<MerchantSettings, AppError> {
+    let merchant = find(&state.db, merchant_id).await?;
     Ok(MerchantSettings {
         business_name: merchant.business_name,
-        stripe_connected: false,
+        stripe: super::connection::view(state, merchant_id).await?,
     })
 }
 
 pub async fn rename(
-    db: &DatabaseConnection,
+    state: &AppState,
     merchant_id: &str,
     name: BusinessName,
 ) -> Result<MerchantSettings, AppError> {
-    let mut model: merchant::ActiveModel = find(db, merchant_id).await?.into();
+    let mut model: merchant::ActiveModel = find(&state.db, merchant_id).await?.into();
     model.business_name = Set(name.as_str().to_owned());
     model.updated_at = Set(Utc::now());
-    model.update(db).await?;
-    get(db, merchant_id).await
+    model.update(&state.db).await?;
+    get(state, merchant_id).await
 }

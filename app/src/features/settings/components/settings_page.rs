@@ -2,24 +2,45 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::features::settings::api::{UpdateBusinessName, get_settings};
+use crate::features::settings::api::{
+    ConnectDemoStripe, ConnectStripe, DisconnectStripe, UpdateBusinessName, get_settings,
+};
+use crate::features::settings::dto::StripeConnectionView;
 use crate::ui::form::{FormAlert, SubmitButton, TextField, last_error};
-use crate::ui::layout::BusinessNameSignal;
+use crate::ui::layout::{BusinessNameSignal, DemoPaymentsSignal};
 use crate::ui::status::LoadError;
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
     let rename = ServerAction::<UpdateBusinessName>::new();
-    let settings = Resource::new(move || rename.version().get(), |_| get_settings());
-    let error = last_error(rename.value());
-    // Keep the top bar in step with a successful rename.
-    if let Some(BusinessNameSignal(name)) = use_context::<BusinessNameSignal>() {
-        Effect::new(move || {
-            if let Some(Ok(saved)) = rename.value().get() {
-                name.set(saved.business_name);
+    let connect = ServerAction::<ConnectStripe>::new();
+    let connect_demo = ServerAction::<ConnectDemoStripe>::new();
+    let disconnect = ServerAction::<DisconnectStripe>::new();
+    let settings = Resource::new(
+        move || {
+            (
+                rename.version().get(),
+                connect.version().get(),
+                connect_demo.version().get(),
+                disconnect.version().get(),
+            )
+        },
+        |_| get_settings(),
+    );
+    // Keep the frame (top bar name, demo banner) in step with what was saved.
+    let business_name = use_context::<BusinessNameSignal>();
+    let demo_payments = use_context::<DemoPaymentsSignal>();
+    Effect::new(move || {
+        if let Some(Ok(saved)) = settings.get() {
+            if let Some(BusinessNameSignal(name)) = business_name {
+                name.set(saved.business_name.clone());
             }
-        });
-    }
+            if let Some(DemoPaymentsSignal(demo)) = demo_payments {
+                demo.set(saved.stripe.emulated);
+            }
+        }
+    });
+    let rename_error = last_error(rename.value());
     view! {
         <Title text="Settings — Card on File"/>
         <h1>"Settings"</h1>
@@ -30,21 +51,74 @@ pub fn SettingsPage() -> impl IntoView {
                         <section class="card" aria-labelledby="business-heading">
                             <h2 id="business-heading">"Business"</h2>
                             <ActionForm action=rename attr:novalidate=true>
-                                <FormAlert error/>
-                                <TextField label="Business name" name="business_name" value=Some(s.business_name) required=true error/>
+                                <FormAlert error=rename_error/>
+                                <TextField label="Business name" name="business_name" value=Some(s.business_name) required=true error=rename_error/>
                                 <SubmitButton label="Save" pending_label="Saving…" pending=rename.pending()/>
                             </ActionForm>
                         </section>
-                        <section class="card" aria-labelledby="miopay-heading">
-                            <h2 id="miopay-heading">"MioPay (Stripe)"</h2>
-                            <p class="status-line">
-                                {if s.stripe_connected { "Connected" } else { "Not connected" }}
-                            </p>
-                        </section>
+                        <StripeSection connection=s.stripe connect connect_demo disconnect/>
                     }.into_any(),
                     Err(error) => view! { <LoadError error/> }.into_any(),
                 }
             })}
         </Transition>
+    }
+}
+
+#[component]
+fn StripeSection(
+    connection: StripeConnectionView,
+    connect: ServerAction<ConnectStripe>,
+    connect_demo: ServerAction<ConnectDemoStripe>,
+    disconnect: ServerAction<DisconnectStripe>,
+) -> impl IntoView {
+    let connect_error = last_error(connect.value());
+    let demo_error = last_error(connect_demo.value());
+    let body = if connection.connected {
+        let mode = match connection.mode.as_deref() {
+            Some("live") => "Live mode",
+            _ => "Test mode",
+        };
+        view! {
+            <p class="status-line"><strong>"Connected"</strong></p>
+            <dl class="details">
+                <dt>"Account"</dt>
+                <dd>{connection.account_id.clone().unwrap_or_default()}</dd>
+                <dt>"Mode"</dt>
+                <dd>{mode}</dd>
+            </dl>
+            {connection.emulated.then(|| view! { <p class="muted">"Demo — no real payments: connected to the built-in Stripe emulator."</p> })}
+            <ActionForm action=disconnect>
+                <button type="submit" class="button">"Disconnect"</button>
+            </ActionForm>
+        }
+        .into_any()
+    } else {
+        view! {
+            <p class="status-line"><strong>"Not connected"</strong></p>
+            <p class="muted">"Paste the keys from your Stripe dashboard (Developers → API keys, and the signing secret of your webhook endpoint). They are checked with Stripe before they are saved, and the secrets are stored encrypted."</p>
+            <ActionForm action=connect attr:novalidate=true>
+                <FormAlert error=connect_error/>
+                <TextField label="Publishable key" name="publishable_key" autocomplete="off" error=connect_error/>
+                <TextField label="Secret key" name="secret_key" kind="password" autocomplete="off" error=connect_error/>
+                <TextField label="Webhook signing secret" name="webhook_secret" kind="password" autocomplete="off" error=connect_error/>
+                <SubmitButton label="Connect" pending_label="Checking with Stripe…" pending=connect.pending()/>
+            </ActionForm>
+            {connection.demo_available.then(|| view! {
+                <div class="demo-connect">
+                    <FormAlert error=demo_error/>
+                    <ActionForm action=connect_demo>
+                        <SubmitButton label="Connect demo Stripe" pending_label="Connecting…" pending=connect_demo.pending()/>
+                    </ActionForm>
+                </div>
+            })}
+        }
+        .into_any()
+    };
+    view! {
+        <section class="card" aria-labelledby="miopay-heading">
+            <h2 id="miopay-heading">"MioPay (Stripe)"</h2>
+            {body}
+        </section>
     }
 }

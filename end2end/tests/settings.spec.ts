@@ -1,0 +1,43 @@
+import { expect, heading, mainMenu, newMerchant, signUp, test, waitForApp } from './helpers';
+
+test('Settings: rename the business, connect demo Stripe, see the demo banner, disconnect', async ({
+  page,
+}) => {
+  const merchant = newMerchant('settings');
+  await signUp(page, merchant);
+
+  await mainMenu(page).getByRole('link', { name: 'Settings', exact: true }).click();
+  await page.waitForURL((url) => url.pathname === '/settings');
+  await waitForApp(page);
+  await expect(heading(page, 'Settings', 1)).toBeVisible();
+
+  await test.step('rename: the top bar follows without a reload', async () => {
+    const renamed = `${merchant.business} & Co`;
+    await page.getByLabel('Business name', { exact: true }).fill(renamed);
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await expect(page.getByRole('banner')).toContainText(renamed);
+  });
+
+  const stripe = page.getByRole('region', { name: 'MioPay (Stripe)' });
+  await test.step('connect demo Stripe', async () => {
+    await expect(stripe.getByText('Not connected')).toBeVisible();
+    await expect(page.getByText('Demo — no real payments')).toHaveCount(0);
+    await stripe.getByRole('button', { name: 'Connect demo Stripe', exact: true }).click();
+    await expect(stripe.getByText('Connected', { exact: true })).toBeVisible();
+    await expect(stripe.getByText('Test mode')).toBeVisible();
+    await expect(stripe.getByText(/^acct_/)).toBeVisible();
+    await expect(page.getByRole('status').filter({ hasText: 'Demo — no real payments' })).toBeVisible();
+  });
+
+  await test.step('pasted keys are checked field by field', async () => {
+    await stripe.getByRole('button', { name: 'Disconnect', exact: true }).click();
+    await expect(stripe.getByText('Not connected')).toBeVisible();
+    await expect(page.getByText('Demo — no real payments')).toHaveCount(0);
+    await stripe.getByLabel('Publishable key', { exact: true }).fill('pk_nope');
+    await stripe.getByLabel('Secret key', { exact: true }).fill('sk_live_0123456789abcdef');
+    await stripe.getByLabel('Webhook signing secret', { exact: true }).fill('whsec_0123456789abcdef');
+    await stripe.getByRole('button', { name: 'Connect', exact: true }).click();
+    await expect(stripe.getByText('Enter the publishable key; it starts with pk_test_ or pk_live_.')).toBeVisible();
+    await expect(stripe.getByText('Not connected')).toBeVisible();
+  });
+});

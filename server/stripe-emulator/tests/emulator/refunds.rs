@@ -1,0 +1,122 @@
+//! Refunds: full and partial, by PaymentIntent or charge; over-refunds refused;
+//! `charge.refunded` emitted.
+
+use stripe_core::refund::*;
+
+use crate::common::*;
+
+#[tokio::test]
+async fn partial_then_full_refund() {
+    let env = env().await;
+    let customer = env.customer().await;
+    let pm = stripe_payment::payment_method::AttachPaymentMethod::new("pm_card_visa")
+        .customer(customer.as_str())
+        .send(&env.client)
+        .await
+        .unwrap();
+    let pi = env
+        .charge_off_session(&customer, pm.id.as_str(), 10_000)
+        .await
+        .unwrap();
+    let charge = pi.latest_charge.unwrap().id().to_string();
+
+    let partial = CreateRefund::new()
+        .payment_intent(pi.id.as_str())
+        .amount(2500)
+        .reason(CreateRefundReason::RequestedByCustomer)
+        .send(&env.client)
+        .await
+        .unwrap();
+    assert!(partial.id.as_str().starts_with("re_"));
+    assert_eq!(partial.amount, 2500);
+    assert_eq!(partial.status.as_deref(), Some("succeeded"));
+    assert_eq!(partial.charge.as_ref().unwrap().id().as_str(), charge);
+    assert_eq!(partial.payment_intent.as_ref().unwrap().id(), &pi.id);
+
+    let too_much = CreateRefund::new()
+        .charge(charge.as_str())
+        .amount(9000)
+        .send(&env.client)
+        .await
+        .unwrap_err();
+    let (e, status) = api_error(too_much);
+    assert_eq!(status, 400);
+    assert_eq!(e.param.as_deref(), Some("amount"));
+
+    let rest = CreateRefund::new()
+        .charge(charge.as_str())
+        .send(&env.client)
+        .await
+        .unwrap();
+    assert_eq!(rest.amount, 7500, "the remainder by default");
+    let again = CreateRefund::new()
+        .payment_intent(pi.id.as_str())
+        .send(&env.client)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        api_error(again).0.code,
+        Some(stripe::ApiErrorsCode::ChargeAlreadyRefunded)
+    );
+
+    let got = RetrieveRefund::new(partial.id.clone())
+        .send(&env.client)
+        .await
+        .unwrap();
+    assert_eq!(got.amount, 2500);
+    let list = ListRefund::new()
+        .payment_intent(pi.id.as_str())
+        .send(&env.client)
+        .await
+        .unwrap();
+    assert_eq!(list.data.len(), 2);
+
+    let raw = env.get(&env.sk, &format!("/v1/charges/{charge}")).await;
+    assert_eq!(raw.json["amount_refunded"], 10_000);
+    assert_eq!(raw.json["refunded"], true);
+
+    let events = assert_events_parse(&env);
+    let refunded: Vec<_> = events
+        .iter()
+        .filter(|e| e.type_.as_str() == "charge.refunded")
+        .collect();
+    assert_eq!(refunded.len(), 2);
+    let raw_events = env.emu.events(&env.sk);
+    let last = raw_events
+        .iter()
+        .rev()
+        .find(|e| e["type"] == "charge.refunded")
+        .unwrap();
+    assert_eq!(last["data"]["object"]["amount_refunded"], 10_000);
+    assert_eq!(last["data"]["previous_attributes"]["amount_refunded"], 2500);
+}
+
+#[tokio::test]
+async fn refunding_an_unpaid_payment_intent_is_refused() {
+    let env = env().await;
+    let pi = env
+        .post(
+            &env.sk,
+            "/v1/payment_intents",
+            &[("amount", "1000"), ("currency", "usd")],
+        )
+        .await;
+    let id = pi.json["id"].as_str().unwrap();
+    let r = env
+        .post(&env.sk, "/v1/refunds", &[("payment_intent", id)])
+        .await;
+    assert_eq!(r.status, 400);
+    assert!(
+        r.error()["message"]
+            .as_str()
+            .unwrap()
+            .contains("does not have a successful charge")
+    );
+    let missing = env
+        .post(&env.sk, "/v1/refunds", &[("charge", "ch_nope")])
+        .await;
+    assert_eq!(missing.status, 404);
+    assert_eq!(missing.error()["code"], "resource_missing");
+    let none = env.post(&env.sk, "/v1/refunds", &[]).await;
+    assert_eq!(none.status, 400);
+}
