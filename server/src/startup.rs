@@ -88,6 +88,11 @@ impl Application {
         self.state.db.clone()
     }
 
+    /// The in-process Stripe emulator's base URL, when it runs.
+    pub fn emulator_base(&self) -> Option<String> {
+        self.state.emulator_base.clone()
+    }
+
     pub fn demo_login(&self) -> Option<&DemoLogin> {
         self.demo_login.as_ref()
     }

@@ -8,6 +8,7 @@ use server::startup::Application;
 pub struct TestApp {
     pub address: String,
     pub db: DatabaseConnection,
+    pub emulator_base: String,
     _database: TestDatabase,
 }
 
@@ -89,10 +90,14 @@ pub async fn spawn_app() -> TestApp {
         .expect("build app");
     let address = format!("http://127.0.0.1:{}", application.port());
     let db = application.db();
+    let emulator_base = application
+        .emulator_base()
+        .expect("tests run the Stripe emulator");
     tokio::spawn(application.run_until_stopped());
     TestApp {
         address,
         db,
+        emulator_base,
         _database: database,
     }
 }

@@ -129,3 +129,43 @@ async fn forged_stale_or_misdirected_events_are_refused_without_side_effects() {
     assert_eq!(deliver(&app, &b, &body, &valid).await, StatusCode::OK);
     assert_eq!(app.count("stripe_events").await, 1);
 }
+
+#[tokio::test]
+async fn events_from_stripe_reach_the_merchants_webhook_endpoint() {
+    use app::payments::{StripeAccount, StripeEndpoint};
+    let app = spawn_app().await;
+    let merchant = app.merchant("Live Hooks").await;
+    let merchant_id = merchant_id(&app, "Live Hooks").await;
+    let (pk, sk) = test_keys();
+    let account = StripeAccount::new(
+        &secrecy::SecretString::from(sk.clone()),
+        &StripeEndpoint {
+            api_base: Some(app.emulator_base.clone()),
+        },
+    )
+    .unwrap();
+    // As a merchant does in Stripe's dashboard: add our endpoint, copy its signing secret.
+    let endpoint = account
+        .create_webhook_endpoint(&format!("{}/webhooks/stripe/{merchant_id}", app.address))
+        .await
+        .unwrap();
+    let whsec = endpoint.secret.unwrap();
+    assert_eq!(
+        connect_with_keys(&merchant, &pk, &sk, &whsec)
+            .await
+            .status(),
+        StatusCode::OK
+    );
+
+    account
+        .create_customer("Webhook Person", None, "ours-1", "customer-key-1")
+        .await
+        .unwrap();
+    // Delivery is asynchronous (as at Stripe): wait, bounded, for the stored event.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while app.count("stripe_events").await == 0 {
+        assert!(std::time::Instant::now() < deadline, "no webhook arrived");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(app.count("stripe_events").await, 1);
+}
