@@ -50,6 +50,8 @@ pub struct SmtpConfig {
     pub url: SecretString,
     /// The envelope sender and the address in From (the display name is the merchant's).
     pub from: String,
+    /// Run the outbox worker that sends queued emails (off in tests that drive it themselves).
+    pub worker: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -121,6 +123,7 @@ impl Config {
             .set_default("database.max_connections", 10)?
             .set_default("smtp.url", "smtp://127.0.0.1:1025")?
             .set_default("smtp.from", "no-reply@cardonfile.test")?
+            .set_default("smtp.worker", true)?
             .set_default("demo.seed", true)?
             .set_default("demo.mailbox_url", "http://127.0.0.1:1080")?
             .set_default("stripe.emulator", true)?

@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261129_000001_foundation;
 mod m20261129_000002_sign_in_attempts;
 mod m20261129_000003_stripe_connections;
+mod m20261129_000004_outbox;
 
 pub struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000001_foundation::Migration),
             Box::new(m20261129_000002_sign_in_attempts::Migration),
             Box::new(m20261129_000003_stripe_connections::Migration),
+            Box::new(m20261129_000004_outbox::Migration),
         ]
     }
 }

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use app::config::{Config, Mode};
 use app::crypto::SecretBox;
+use app::features::notifications::outbox::{Mailer, spawn_worker};
 use app::state::AppState;
 use app::{App, shell};
 use axum::Router;
@@ -100,6 +101,11 @@ impl Application {
     /// Serves until Ctrl-C / SIGTERM, finishing requests in flight.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         spawn_housekeeping(self.state.db.clone());
+        if self.state.config.smtp.worker {
+            let mailer =
+                Mailer::from_config(&self.state.config.smtp).map_err(std::io::Error::other)?;
+            spawn_worker(self.state.db.clone(), Arc::new(mailer), shutdown_signal());
+        }
         axum::serve(
             self.listener,
             self.router

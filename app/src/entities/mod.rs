@@ -2,6 +2,7 @@
 
 pub mod customer;
 pub mod merchant;
+pub mod outbox_email;
 pub mod session;
 pub mod sign_in_failure;
 pub mod staff_user;

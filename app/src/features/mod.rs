@@ -1,3 +1,4 @@
 pub mod auth;
 pub mod customers;
+pub mod notifications;
 pub mod settings;

@@ -79,6 +79,8 @@ pub fn test_config(database_url: &str) -> Config {
         ("APP__SECRETS__MASTER_KEY", master_key.as_str()),
         ("APP__STRIPE__EMULATOR_PORT", "0"),
         ("APP__STRIPE__API_BASE", "emulator"),
+        // The outbox tests drive the worker themselves, against their own SMTP sink.
+        ("APP__SMTP__WORKER", "false"),
     ];
     Config::from_pairs(&vars).expect("test config")
 }

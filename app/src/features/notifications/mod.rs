@@ -1,0 +1,4 @@
+//! Notifications: the emails we send on a merchant's behalf.
+
+#[cfg(feature = "ssr")]
+pub mod outbox;

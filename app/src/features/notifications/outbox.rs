@@ -1,0 +1,490 @@
+//! The email outbox: reliable sending through SMTP (lettre).
+//!
+//! Callers [`enqueue`] a row inside their own transaction, so an email exists if and only if what
+//! it announces was committed. A worker ([`spawn_worker`], one per server instance) claims due rows
+//! with a lease — `FOR UPDATE SKIP LOCKED` on Postgres, a conditional `UPDATE` on SQLite — so two
+//! instances never send the same row at the same time, sends each, and records the outcome:
+//! `sent`, back to `queued` with exponential backoff and jitter after a transient failure, or
+//! `failed` after a permanent one (SMTP 5xx) or too many attempts. A worker that dies mid-send
+//! leaves its lease to expire and another takes the row over: at-least-once, with the Message-ID
+//! fixed at enqueue so the resend is recognisably the same message.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, SubsecRound, Utc};
+use lettre::message::header::ContentType;
+use lettre::message::{Mailbox, MultiPart, SinglePart};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::{Address, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use rand::Rng;
+use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DatabaseConnection,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+};
+use secrecy::ExposeSecret;
+use tokio::sync::Notify;
+
+use crate::config::SmtpConfig;
+use crate::domain::EmailAddress;
+use crate::entities::new_id;
+use crate::entities::outbox_email::{self, FAILED, QUEUED, SENDING, SENT};
+use crate::error::AppError;
+
+/// After this many attempts a transiently failing email is marked `failed`.
+pub const MAX_ATTEMPTS: i32 = 8;
+/// How long a claim lasts; a worker that has not finished by then loses the row to another.
+pub const LEASE: Duration = Duration::from_secs(60);
+/// Each SMTP operation (connect, command, data) gives up after this.
+pub const SMTP_TIMEOUT: Duration = Duration::from_secs(15);
+/// At most this many emails per [`run_once`], so a long queue does not starve the shutdown check.
+const BATCH: usize = 20;
+const POLL_INTERVAL: Duration = Duration::from_secs(1);
+const MESSAGE_ID_DOMAIN: &str = "cardonfile.local";
+const MAX_ERROR_LEN: usize = 300;
+
+/// An email to send on a merchant's behalf.
+#[derive(Debug, Clone)]
+pub struct NewEmail {
+    pub merchant_id: String,
+    pub customer_id: Option<String>,
+    /// `card_request`, `card_saved_notice`, …
+    pub kind: String,
+    pub recipient: EmailAddress,
+    /// The merchant's display name, shown in From.
+    pub from_name: String,
+    pub reply_to: Option<EmailAddress>,
+    pub subject: String,
+    pub body_text: String,
+    pub body_html: String,
+}
+
+/// Writes the email to the outbox (inside the caller's transaction when `conn` is one) and returns
+/// its id. Poke [`wake_worker`] after the commit to send it without waiting for the next poll.
+pub async fn enqueue<C: ConnectionTrait>(conn: &C, email: NewEmail) -> Result<String, AppError> {
+    reject_header_breaks("from_name", &email.from_name)?;
+    reject_header_breaks("subject", &email.subject)?;
+    if email.from_name.trim().is_empty() {
+        return Err(AppError::field("from_name", "A sender name is required."));
+    }
+    if email.subject.trim().is_empty() {
+        return Err(AppError::field("subject", "A subject is required."));
+    }
+    // Milliseconds, like the worker's clock, so a row is due at the very next run.
+    let now = Utc::now().trunc_subsecs(3);
+    let id = new_id();
+    let message_id = format!("<{}@{MESSAGE_ID_DOMAIN}>", uuid::Uuid::new_v4().simple());
+    outbox_email::ActiveModel {
+        id: Set(id.clone()),
+        merchant_id: Set(email.merchant_id),
+        customer_id: Set(email.customer_id),
+        kind: Set(email.kind),
+        recipient: Set(email.recipient.as_str().to_owned()),
+        from_name: Set(email.from_name.trim().to_owned()),
+        reply_to: Set(email.reply_to.map(|a| a.as_str().to_owned())),
+        subject: Set(email.subject.trim().to_owned()),
+        body_text: Set(email.body_text),
+        body_html: Set(email.body_html),
+        message_id: Set(message_id),
+        state: Set(QUEUED.to_owned()),
+        attempts: Set(0),
+        next_attempt_at: Set(now),
+        lease_until: Set(None),
+        last_error: Set(None),
+        sent_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(conn)
+    .await?;
+    Ok(id)
+}
+
+/// A header value must stay on one line: CR or LF would let it start headers of its own.
+fn reject_header_breaks(field: &str, value: &str) -> Result<(), AppError> {
+    if value
+        .chars()
+        .any(|c| matches!(c, '\r' | '\n') || c.is_control())
+    {
+        return Err(AppError::field(
+            field,
+            "Line breaks and control characters are not allowed here.",
+        ));
+    }
+    Ok(())
+}
+
+static WAKE: Notify = Notify::const_new();
+
+/// Wakes the worker now instead of at its next poll (call after committing an [`enqueue`]).
+pub fn wake_worker() {
+    WAKE.notify_one();
+}
+
+/// The signal [`wake_worker`] pokes.
+pub fn wake_signal() -> &'static Notify {
+    &WAKE
+}
+
+/// Why a send did not go through.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SendError {
+    /// Worth retrying: connection refused or timed out, SMTP 4xx, TLS hiccup.
+    Transient(String),
+    /// Retrying will not help: SMTP 5xx, an address lettre cannot use.
+    Permanent(String),
+}
+
+/// Sends outbox rows over SMTP.
+#[derive(Clone)]
+pub struct Mailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Address,
+}
+
+impl std::fmt::Debug for Mailer {
+    // Never print the transport: it holds the SMTP credentials.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Mailer").field("from", &self.from).finish()
+    }
+}
+
+impl Mailer {
+    pub fn from_config(config: &SmtpConfig) -> Result<Self, AppError> {
+        Self::new(config.url.expose_secret(), &config.from, SMTP_TIMEOUT)
+    }
+
+    /// `url`: `smtp://host:port` (plain), `smtp+starttls://…` or `smtps://…`, optionally with
+    /// `user:password@`. `from`: the envelope sender and the address in From.
+    pub fn new(url: &str, from: &str, timeout: Duration) -> Result<Self, AppError> {
+        let bad = |what: &str| AppError::internal(format!("smtp configuration: {what}"));
+        let url = url::Url::parse(url).map_err(|_| bad("smtp.url is not a URL"))?;
+        let host = url
+            .host_str()
+            .ok_or_else(|| bad("smtp.url has no host"))?
+            .to_owned();
+        let (tls, default_port) = match url.scheme() {
+            "smtp" => (None, 25),
+            "smtp+starttls" => (
+                Some(Tls::Required(
+                    TlsParameters::new(host.clone()).map_err(|_| bad("TLS set-up failed"))?,
+                )),
+                587,
+            ),
+            "smtps" => (
+                Some(Tls::Wrapper(
+                    TlsParameters::new(host.clone()).map_err(|_| bad("TLS set-up failed"))?,
+                )),
+                465,
+            ),
+            _ => return Err(bad("smtp.url scheme must be smtp, smtp+starttls or smtps")),
+        };
+        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
+            .port(url.port().unwrap_or(default_port))
+            .timeout(Some(timeout));
+        if let Some(tls) = tls {
+            builder = builder.tls(tls);
+        }
+        if !url.username().is_empty() {
+            // Userinfo is percent-encoded in a URL.
+            let user = percent_decode(url.username()).unwrap_or_else(|| url.username().to_owned());
+            let password = url
+                .password()
+                .map(|p| percent_decode(p).unwrap_or_else(|| p.to_owned()))
+                .unwrap_or_default();
+            builder = builder.credentials(Credentials::new(user, password));
+        }
+        let from: Address = from
+            .parse()
+            .map_err(|_| bad("smtp.from is not an email address"))?;
+        Ok(Self {
+            transport: builder.build(),
+            from,
+        })
+    }
+
+    /// The message exactly as it goes out. lettre's builder assembles and encodes every header.
+    pub fn message(&self, row: &outbox_email::Model) -> Result<Message, SendError> {
+        let permanent = |what: &str| SendError::Permanent(what.to_owned());
+        let to: Address = row
+            .recipient
+            .parse()
+            .map_err(|_| permanent("invalid recipient address"))?;
+        let mut builder = Message::builder()
+            .from(Mailbox::new(Some(row.from_name.clone()), self.from.clone()))
+            .to(Mailbox::new(None, to))
+            .subject(row.subject.clone())
+            .message_id(Some(row.message_id.clone()));
+        if let Some(reply_to) = &row.reply_to {
+            let address: Address = reply_to
+                .parse()
+                .map_err(|_| permanent("invalid reply-to address"))?;
+            builder = builder.reply_to(Mailbox::new(None, address));
+        }
+        builder
+            .multipart(
+                MultiPart::alternative()
+                    .singlepart(
+                        SinglePart::builder()
+                            .header(ContentType::TEXT_PLAIN)
+                            .body(row.body_text.clone()),
+                    )
+                    .singlepart(
+                        SinglePart::builder()
+                            .header(ContentType::TEXT_HTML)
+                            .body(row.body_html.clone()),
+                    ),
+            )
+            .map_err(|_| permanent("the message could not be built"))
+    }
+
+    pub async fn send(&self, row: &outbox_email::Model) -> Result<(), SendError> {
+        let message = self.message(row)?;
+        self.transport
+            .send(message)
+            .await
+            .map(|_| ())
+            .map_err(classify)
+    }
+}
+
+fn percent_decode(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = s.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// A short reason for the Notifications list and the log. lettre's errors carry the server's
+/// reply or the I/O error, never our credentials.
+fn classify(err: lettre::transport::smtp::Error) -> SendError {
+    let mut reason = err.to_string();
+    if let Some(code) = err.status() {
+        reason = format!("SMTP {code}: {reason}");
+    }
+    let reason = shorten(&reason);
+    if err.is_permanent() {
+        SendError::Permanent(reason)
+    } else {
+        SendError::Transient(reason)
+    }
+}
+
+fn shorten(reason: &str) -> String {
+    let one_line: String = reason
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    match one_line.char_indices().nth(MAX_ERROR_LEN) {
+        Some((cut, _)) => format!("{}…", &one_line[..cut]),
+        None => one_line,
+    }
+}
+
+/// The wait before attempt `attempts + 1`: 2 s doubling per attempt, ±20 % jitter, at most 15 min.
+pub fn backoff(attempts: i32) -> Duration {
+    let exponent = attempts.clamp(1, 20) - 1;
+    let base = 2.0_f64 * 2.0_f64.powi(exponent);
+    let jittered = base * rand::thread_rng().gen_range(0.8..=1.2);
+    Duration::from_secs_f64(jittered.min(15.0 * 60.0))
+}
+
+fn plus(at: DateTime<Utc>, d: Duration) -> DateTime<Utc> {
+    at + chrono::Duration::from_std(d).unwrap_or(chrono::Duration::zero())
+}
+
+/// Sends what is due at `now`; returns how many emails this call handled (sent, rescheduled or
+/// failed). `now` is injectable so tests can step over backoff without sleeping.
+pub async fn run_once(
+    db: &DatabaseConnection,
+    mailer: &Mailer,
+    now: DateTime<Utc>,
+) -> Result<usize, AppError> {
+    let started = Instant::now();
+    let mut handled = 0;
+    while handled < BATCH {
+        // The lease counts from the moment of the claim, not from the start of the batch.
+        let at = plus(now, started.elapsed()).trunc_subsecs(3);
+        let Some(row) = claim_one(db, at).await? else {
+            break;
+        };
+        let lease = plus(at, LEASE);
+        let outcome = mailer.send(&row).await;
+        let done = plus(now, started.elapsed()).trunc_subsecs(3);
+        record(db, &row, lease, outcome, done).await?;
+        handled += 1;
+    }
+    Ok(handled)
+}
+
+fn due(at: DateTime<Utc>) -> Condition {
+    Condition::all()
+        .add(
+            Condition::any()
+                .add(outbox_email::Column::State.eq(QUEUED))
+                .add(
+                    Condition::all()
+                        .add(outbox_email::Column::State.eq(SENDING))
+                        .add(outbox_email::Column::LeaseUntil.lt(at)),
+                ),
+        )
+        .add(outbox_email::Column::NextAttemptAt.lte(at))
+}
+
+/// Claims one due row for this worker until `at + LEASE`, counting the attempt.
+async fn claim_one(
+    db: &DatabaseConnection,
+    at: DateTime<Utc>,
+) -> Result<Option<outbox_email::Model>, AppError> {
+    let lease = plus(at, LEASE);
+    if db.get_database_backend() == DatabaseBackend::Postgres {
+        let txn = db.begin().await?;
+        let row = outbox_email::Entity::find()
+            .filter(due(at))
+            .order_by_asc(outbox_email::Column::NextAttemptAt)
+            .limit(1)
+            .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
+            .one(&txn)
+            .await?;
+        let Some(row) = row else {
+            txn.commit().await?;
+            return Ok(None);
+        };
+        mark_sending(&txn, &row.id, at, lease, None).await?;
+        txn.commit().await?;
+        return reload(db, &row.id).await;
+    }
+    // SQLite (one writer at a time): a conditional UPDATE; losing the race means another worker
+    // took the row, so look for the next one.
+    loop {
+        let Some(row) = outbox_email::Entity::find()
+            .filter(due(at))
+            .order_by_asc(outbox_email::Column::NextAttemptAt)
+            .one(db)
+            .await?
+        else {
+            return Ok(None);
+        };
+        if mark_sending(db, &row.id, at, lease, Some(due(at))).await? == 1 {
+            return reload(db, &row.id).await;
+        }
+    }
+}
+
+async fn mark_sending<C: ConnectionTrait>(
+    conn: &C,
+    id: &str,
+    at: DateTime<Utc>,
+    lease: DateTime<Utc>,
+    only_if: Option<Condition>,
+) -> Result<u64, AppError> {
+    let mut update = outbox_email::Entity::update_many()
+        .col_expr(outbox_email::Column::State, Expr::value(SENDING))
+        .col_expr(outbox_email::Column::LeaseUntil, Expr::value(lease))
+        .col_expr(
+            outbox_email::Column::Attempts,
+            Expr::col(outbox_email::Column::Attempts).add(1),
+        )
+        .col_expr(outbox_email::Column::UpdatedAt, Expr::value(at))
+        .filter(outbox_email::Column::Id.eq(id));
+    if let Some(condition) = only_if {
+        update = update.filter(condition);
+    }
+    Ok(update.exec(conn).await?.rows_affected)
+}
+
+async fn reload(
+    db: &DatabaseConnection,
+    id: &str,
+) -> Result<Option<outbox_email::Model>, AppError> {
+    Ok(outbox_email::Entity::find_by_id(id.to_owned())
+        .one(db)
+        .await?)
+}
+
+/// Records the outcome, provided this worker still holds the lease.
+async fn record(
+    db: &DatabaseConnection,
+    row: &outbox_email::Model,
+    lease: DateTime<Utc>,
+    outcome: Result<(), SendError>,
+    at: DateTime<Utc>,
+) -> Result<(), AppError> {
+    use outbox_email::Column as C;
+    let none: Option<DateTime<Utc>> = None;
+    let update = outbox_email::Entity::update_many()
+        .col_expr(C::LeaseUntil, Expr::value(none))
+        .col_expr(C::UpdatedAt, Expr::value(at));
+    let update = match &outcome {
+        Ok(()) => {
+            tracing::info!(outbox_id = %row.id, kind = %row.kind, attempts = row.attempts, "email sent");
+            update
+                .col_expr(C::State, Expr::value(SENT))
+                .col_expr(C::SentAt, Expr::value(at))
+                .col_expr(C::LastError, Expr::value(Option::<String>::None))
+        }
+        Err(SendError::Transient(reason)) if row.attempts < MAX_ATTEMPTS => {
+            let wait = backoff(row.attempts);
+            tracing::warn!(outbox_id = %row.id, attempts = row.attempts, retry_in_s = wait.as_secs(), %reason, "email not sent; will retry");
+            update
+                .col_expr(C::State, Expr::value(QUEUED))
+                .col_expr(C::NextAttemptAt, Expr::value(plus(at, wait)))
+                .col_expr(C::LastError, Expr::value(reason.clone()))
+        }
+        Err(SendError::Transient(reason) | SendError::Permanent(reason)) => {
+            tracing::warn!(outbox_id = %row.id, attempts = row.attempts, %reason, "email failed");
+            update
+                .col_expr(C::State, Expr::value(FAILED))
+                .col_expr(C::LastError, Expr::value(reason.clone()))
+        }
+    };
+    let result = update
+        .filter(C::Id.eq(row.id.as_str()))
+        .filter(C::State.eq(SENDING))
+        .filter(C::LeaseUntil.eq(lease))
+        .exec(db)
+        .await?;
+    if result.rows_affected == 0 {
+        // The lease ran out and another worker has the row: its outcome wins.
+        tracing::warn!(outbox_id = %row.id, "outbox lease lost before recording the outcome");
+    }
+    Ok(())
+}
+
+/// The worker: polls every second (or when [`wake_worker`] is called) until `shutdown` completes.
+/// The current batch is finished before it stops.
+pub fn spawn_worker(
+    db: DatabaseConnection,
+    mailer: Arc<Mailer>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        tokio::pin!(shutdown);
+        loop {
+            match run_once(&db, &mailer, Utc::now()).await {
+                Ok(n) if n > 0 => tracing::debug!(handled = n, "outbox batch"),
+                Ok(_) => {}
+                Err(err) => tracing::warn!(error = %err, "outbox run failed"),
+            }
+            tokio::select! {
+                () = &mut shutdown => break,
+                () = WAKE.notified() => {}
+                () = tokio::time::sleep(POLL_INTERVAL) => {}
+            }
+        }
+        tracing::info!("outbox worker stopped");
+    })
+}
