@@ -14,7 +14,7 @@ use axum::Router;
 use axum::routing::get;
 use leptos::config::{Env, LeptosOptions};
 use leptos::prelude::provide_context;
-use leptos_axum::{LeptosRoutes, generate_route_list};
+use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use migrations::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection};
@@ -244,8 +244,16 @@ fn leptos_options(address: SocketAddr) -> LeptosOptions {
         .build()
 }
 
+/// Generating the route list renders the app once with resource loading suppressed for the whole
+/// process (leptos_server's global flag; leptos#4773): a page rendering meanwhile in another
+/// instance — several apps in one test process — would wait forever. So: once per process.
+fn route_list() -> Vec<AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<AxumRouteListing>> = std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 pub fn build_router(state: AppState, options: LeptosOptions) -> Router {
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let db = state.db.clone();
     let webhook_state = state.clone();
     let context = move || provide_context(state.clone());
