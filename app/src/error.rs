@@ -141,6 +141,9 @@ impl FromServerFnError for AppError {
 }
 
 #[cfg(feature = "ssr")]
+pub use server::is_unique_violation;
+
+#[cfg(feature = "ssr")]
 mod server {
     use super::AppError;
 
@@ -151,6 +154,15 @@ mod server {
             tracing::error!(%reference, error = %err, "internal error");
             Self::Internal { reference }
         }
+    }
+
+    /// True when the database refused a write because of a unique index: the loser of a race
+    /// that our own check could not see.
+    pub fn is_unique_violation(err: &sea_orm::DbErr) -> bool {
+        matches!(
+            err.sql_err(),
+            Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+        )
     }
 
     impl From<sea_orm::DbErr> for AppError {

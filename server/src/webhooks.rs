@@ -92,8 +92,7 @@ async fn handle(
     .await;
     if let Err(err) = inserted {
         // Two deliveries raced past the check above: the unique index let one through.
-        let text = err.to_string().to_lowercase();
-        if text.contains("unique") || text.contains("duplicate key") {
+        if app::error::is_unique_violation(&err) {
             return Ok(StatusCode::OK);
         }
         return Err(err.into());

@@ -386,3 +386,47 @@ async fn the_customer_form_works_without_javascript() {
     );
     assert_eq!(app.count("customers").await, 1);
 }
+
+#[tokio::test]
+async fn a_unique_index_refusal_is_recognised_on_this_database() {
+    use app::entities::customer;
+    use sea_orm::{ActiveModelTrait, Set};
+    let app = spawn_app().await;
+    let merchant = app.merchant("Race Tours").await;
+    let existing = merchant
+        .create_customer("Rita", "Race", "rita@example.com", "")
+        .await;
+    let merchant_id: String = {
+        use sea_orm::EntityTrait;
+        let row = customer::Entity::find_by_id(existing["id"].as_str().unwrap().to_owned())
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        row.merchant_id
+    };
+    let now = chrono::Utc::now();
+    // What a concurrent save that slipped past the service's own check would hit.
+    let duplicate = customer::ActiveModel {
+        id: Set(app::entities::new_id()),
+        merchant_id: Set(merchant_id),
+        first_name: Set("Rita".into()),
+        last_name: Set("Twice".into()),
+        email: Set(Some("RITA@example.com".into())),
+        email_normalized: Set(Some("rita@example.com".into())),
+        phone: Set(None),
+        notes: Set(String::new()),
+        stripe_customer_id: Set(None),
+        sort_key: Set("twice rita".into()),
+        search_text: Set("rita twice".into()),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&app.db)
+    .await
+    .unwrap_err();
+    assert!(app::error::is_unique_violation(&duplicate), "{duplicate}");
+    assert!(!app::error::is_unique_violation(&sea_orm::DbErr::Custom(
+        "other".into()
+    )));
+}

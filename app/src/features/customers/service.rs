@@ -312,8 +312,7 @@ async fn ensure_email_free(
 
 /// A unique-index violation after our own check means a concurrent save took the email.
 fn map_unique_violation(err: sea_orm::DbErr) -> AppError {
-    let text = err.to_string().to_lowercase();
-    if text.contains("unique") || text.contains("duplicate key") {
+    if crate::error::is_unique_violation(&err) {
         AppError::field("email", DUPLICATE_EMAIL)
     } else {
         AppError::internal(err)
