@@ -6,6 +6,7 @@ use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
 use crate::features::auth::components::{SignInPage, SignUpPage};
+use crate::features::card_requests::components::CardRequestPage;
 use crate::features::customers::components::{
     CustomerProfilePage, CustomersPage, EditCustomerPage, NewCustomerPage,
 };
@@ -17,6 +18,8 @@ use crate::ui::status::NotFoundPage;
 pub const OUTPUT_NAME: &str = "cardonfile";
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    crate::csp::set_header();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -55,6 +58,9 @@ pub fn App() -> impl IntoView {
             <Routes fallback=NotFoundPage>
                 <Route path=path!("/sign-in") view=SignInPage/>
                 <Route path=path!("/sign-up") view=SignUpPage/>
+                // The customer's card page: public, behind the link cookie; async so a bad link
+                // gets its HTTP status before the first byte.
+                <Route path=path!("/pay") view=CardRequestPage ssr=SsrMode::Async/>
                 // Async: the session check finishes before the first byte, so a signed-out
                 // visitor gets a real redirect and everyone else a complete first paint.
                 <ParentRoute path=path!("") view=MerchantShell ssr=SsrMode::Async>

@@ -83,6 +83,8 @@ pub struct StripeConfig {
     /// Overrides api.stripe.com for pasted keys; normally unset. `emulator` (demo mode only) sends
     /// them to the in-process emulator too, for offline tests of the key-entry path.
     pub api_base: Option<String>,
+    /// Where the card page loads Stripe.js for real (non-emulated) connections.
+    pub js_url: String,
 }
 
 /// The `stripe.api_base` value that means "the in-process emulator".
@@ -128,6 +130,7 @@ impl Config {
             .set_default("demo.mailbox_url", "http://127.0.0.1:1080")?
             .set_default("stripe.emulator", true)?
             .set_default("stripe.emulator_port", 12111)?
+            .set_default("stripe.js_url", "https://js.stripe.com/v3/")?
             .set_default("session.ttl_hours", 24 * 14)?
             .set_default("secrets.key_file", "data/master.key")?;
         if let Some(path) = file {

@@ -176,22 +176,43 @@ impl Notes {
     pub const MAX: usize = 2000;
 
     pub fn parse(raw: &str) -> Result<Self, String> {
-        let value = raw.trim();
-        if value
-            .chars()
-            .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
-        {
-            return Err("Notes can't contain control characters.".into());
-        }
-        if value.chars().count() > Self::MAX {
-            return Err(format!("Notes must be at most {} characters.", Self::MAX));
-        }
-        Ok(Self(value.replace("\r\n", "\n")))
+        free_text(raw, Self::MAX, "Notes").map(Self)
     }
 
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// The optional personal note a merchant adds to a card request email.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonalNote(String);
+
+impl PersonalNote {
+    pub const MAX: usize = 500;
+
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        free_text(raw, Self::MAX, "The note").map(Self)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Multi-line text: trimmed, line breaks and tabs allowed, other control characters not.
+fn free_text(raw: &str, max: usize, label: &str) -> Result<String, String> {
+    let value = raw.trim();
+    if value
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+    {
+        return Err(format!("{label} can't contain control characters."));
+    }
+    if value.chars().count() > max {
+        return Err(format!("{label} must be at most {max} characters."));
+    }
+    Ok(value.replace("\r\n", "\n"))
 }
 
 /// A new password. Long passphrases welcome; the upper bound keeps hashing cheap to refuse.

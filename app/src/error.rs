@@ -45,6 +45,21 @@ pub enum AppError {
     /// Stripe could not be reached or failed; safe to retry.
     #[error("stripe unavailable")]
     StripeUnavailable,
+    /// A card link that is unknown, altered, or whose page cookie is gone. Same answer for all
+    /// of them: nothing tells a guesser which links exist.
+    #[error("link not found")]
+    LinkNotFound,
+    #[error("link expired")]
+    LinkExpired { merchant_name: String },
+    /// The link's card has been saved; a link works once.
+    #[error("link already used")]
+    LinkUsed { merchant_name: String },
+    /// A newer link replaced this one (Resend).
+    #[error("link revoked")]
+    LinkRevoked { merchant_name: String },
+    /// The card page asked the server to record a card that Stripe has not confirmed.
+    #[error("card setup not complete")]
+    SetupIncomplete,
     #[error("something went wrong (ref {reference})")]
     Internal { reference: String },
     /// The request never reached our code or its reply could not be read (network, bad encoding).
@@ -73,6 +88,11 @@ impl AppError {
             Self::Forbidden => "FORBIDDEN",
             Self::StripeNotConnected => "STRIPE_NOT_CONNECTED",
             Self::StripeUnavailable => "STRIPE_UNAVAILABLE",
+            Self::LinkNotFound => "LINK_NOT_FOUND",
+            Self::LinkExpired { .. } => "LINK_EXPIRED",
+            Self::LinkUsed { .. } => "LINK_USED",
+            Self::LinkRevoked { .. } => "LINK_REVOKED",
+            Self::SetupIncomplete => "SETUP_INCOMPLETE",
             Self::Internal { .. } => "INTERNAL",
             Self::Request { .. } => "REQUEST",
         }
@@ -91,6 +111,22 @@ impl AppError {
             Self::StripeUnavailable => {
                 "Stripe could not be reached. Please try again in a moment.".into()
             }
+            Self::LinkNotFound => "This link is not valid. Check that you opened the whole link \
+                                   from your email, or ask for a new one."
+                .into(),
+            Self::LinkExpired { merchant_name } => {
+                format!("This link has expired — ask {merchant_name} to send a new one.")
+            }
+            Self::LinkUsed { merchant_name } => {
+                format!(
+                    "This link has already been used. Your card is on file with {merchant_name}."
+                )
+            }
+            Self::LinkRevoked { merchant_name } => format!(
+                "This link has been revoked: {merchant_name} sent you a newer one. Please use the \
+                 link in their latest email."
+            ),
+            Self::SetupIncomplete => "Your card has not been saved yet. Please try again.".into(),
             Self::Internal { reference } => format!("Something went wrong (ref {reference})."),
             Self::Request { .. } => {
                 "We could not reach the server. Check your connection and try again.".into()
@@ -119,6 +155,9 @@ impl AppError {
             Self::Forbidden => 403,
             Self::StripeNotConnected => 409,
             Self::StripeUnavailable => 502,
+            Self::LinkNotFound => 404,
+            Self::LinkExpired { .. } | Self::LinkUsed { .. } | Self::LinkRevoked { .. } => 410,
+            Self::SetupIncomplete => 409,
             Self::Internal { .. } => 500,
             Self::Request { .. } => 400,
         }

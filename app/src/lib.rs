@@ -12,10 +12,14 @@ pub mod config;
 #[cfg(feature = "ssr")]
 pub mod crypto;
 #[cfg(feature = "ssr")]
+pub mod csp;
+#[cfg(feature = "ssr")]
 pub mod entities;
 #[cfg(feature = "ssr")]
 pub mod payments;
 #[cfg(feature = "ssr")]
 pub mod state;
+#[cfg(feature = "hydrate")]
+pub mod stripe_js;
 
 pub use app::{App, shell};

@@ -30,6 +30,14 @@ impl AppState {
         };
         crate::payments::StripeEndpoint { api_base }
     }
+
+    /// The Stripe.js the card page loads: the emulator's for demo connections, Stripe's otherwise.
+    pub fn stripe_js_url(&self, emulated: bool) -> String {
+        match (&self.emulator_base, emulated) {
+            (Some(base), true) => format!("{}/v3/", base.trim_end_matches('/')),
+            _ => self.config.stripe.js_url.clone(),
+        }
+    }
 }
 
 /// The state provided to server functions and SSR through Leptos context.

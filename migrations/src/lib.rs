@@ -6,6 +6,7 @@ mod m20261129_000001_foundation;
 mod m20261129_000002_sign_in_attempts;
 mod m20261129_000003_stripe_connections;
 mod m20261129_000004_outbox;
+mod m20261129_000005_card_requests;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000002_sign_in_attempts::Migration),
             Box::new(m20261129_000003_stripe_connections::Migration),
             Box::new(m20261129_000004_outbox::Migration),
+            Box::new(m20261129_000005_card_requests::Migration),
         ]
     }
 }

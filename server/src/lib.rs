@@ -1,6 +1,8 @@
 //! The axum server: configuration, start-up, Leptos routes, health, and security middleware.
 
+pub mod card_links;
 pub mod health;
+pub mod live_events;
 pub mod security;
 pub mod seed;
 pub mod startup;

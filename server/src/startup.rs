@@ -176,6 +176,8 @@ async fn shutdown_signal() {
         () = ctrl_c => {},
         () = terminate => {},
     }
+    // Open event streams would hold the graceful shutdown forever.
+    app::features::notifications::live::shut_down();
 }
 
 fn spawn_housekeeping(db: DatabaseConnection) {
@@ -256,7 +258,14 @@ pub fn build_router(state: AppState, options: LeptosOptions) -> Router {
     let routes = route_list();
     let db = state.db.clone();
     let webhook_state = state.clone();
-    let context = move || provide_context(state.clone());
+    let link_state = state.clone();
+    let events_state = state.clone();
+    let context = move || {
+        provide_context(state.clone());
+        // A fresh nonce per response: the shell puts it in the CSP header and Leptos on its
+        // inline scripts.
+        leptos::nonce::provide_nonce();
+    };
     Router::new()
         .route("/health", get(move || crate::health::health(db.clone())))
         .route(
@@ -265,14 +274,28 @@ pub fn build_router(state: AppState, options: LeptosOptions) -> Router {
                 crate::webhooks::receive(webhook_state.clone(), path, headers, body)
             }),
         )
+        .route(
+            "/pay/{token}",
+            get(move |path| crate::card_links::exchange(link_state.clone(), path)),
+        )
+        .route(
+            "/events/customers/{id}",
+            get(move |path, headers| {
+                crate::live_events::customer_events(events_state.clone(), path, headers)
+            }),
+        )
         .leptos_routes_with_context(&options, routes, context, {
             let options = options.clone();
             move || shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler(shell))
         .with_state(options)
-        .layer(axum::middleware::from_fn(crate::security::undecodable_requests_are_client_errors))
-        .layer(axum::middleware::from_fn(crate::security::same_origin_writes))
+        .layer(axum::middleware::from_fn(
+            crate::security::undecodable_requests_are_client_errors,
+        ))
+        .layer(axum::middleware::from_fn(
+            crate::security::same_origin_writes,
+        ))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         // HTML, JS, CSS and above all the WASM shrink several-fold on the wire.
         .layer(CompressionLayer::new().br(true).gzip(true))
@@ -286,12 +309,17 @@ pub fn build_router(state: AppState, options: LeptosOptions) -> Router {
         ))
         .layer(SetResponseHeaderLayer::if_not_present(
             http::header::REFERRER_POLICY,
-            http::HeaderValue::from_static("same-origin"),
+            // No page of ours needs to tell another site where the visitor came from; the card
+            // page must not (its first URL carried the link token).
+            http::HeaderValue::from_static("no-referrer"),
         ))
         .layer(
             // Paths only: query strings may one day carry tokens.
-            TraceLayer::new_for_http().make_span_with(|request: &http::Request<axum::body::Body>| {
-                tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
-            }),
+            TraceLayer::new_for_http().make_span_with(
+                |request: &http::Request<axum::body::Body>| {
+                    let path = crate::card_links::loggable_path(request.uri().path());
+                    tracing::info_span!("request", method = %request.method(), path = %path)
+                },
+            ),
         )
 }

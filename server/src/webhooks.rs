@@ -74,8 +74,14 @@ async fn handle(
         .filter(stripe_event::Column::StripeEventId.eq(head.id.clone()))
         .one(&state.db)
         .await?;
-    if already.is_some() {
-        tracing::info!(merchant_id, event_id = %head.id, "duplicate webhook ignored");
+    if let Some(stored) = already {
+        if stored.processed_at.is_some() {
+            tracing::info!(merchant_id, event_id = %head.id, "duplicate webhook ignored");
+            return Ok(StatusCode::OK);
+        }
+        // Stored but its handler failed last time (Stripe retried because we answered 5xx):
+        // handlers are idempotent, so run it again.
+        dispatch(state, &connection, merchant_id, &head, body).await?;
         return Ok(StatusCode::OK);
     }
     let payload = String::from_utf8_lossy(body).into_owned();
@@ -98,17 +104,49 @@ async fn handle(
         return Err(err.into());
     }
     tracing::info!(merchant_id, event_id = %head.id, event_type = %head.event_type, "webhook stored");
-    dispatch(state, merchant_id, &head).await?;
+    dispatch(state, &connection, merchant_id, &head, body).await?;
     Ok(StatusCode::OK)
 }
 
-/// Hands a newly stored event to the capability that cares about it. Capabilities register here
-/// as they arrive (card requests: `setup_intent.*`; charges: `payment_intent.*`, `charge.refunded`).
+/// The part of an event's `data.object` handlers need.
+#[derive(serde::Deserialize)]
+struct EventObject {
+    data: EventData,
+}
+
+#[derive(serde::Deserialize)]
+struct EventData {
+    object: ObjectHead,
+}
+
+#[derive(serde::Deserialize)]
+struct ObjectHead {
+    id: String,
+}
+
+/// Hands a stored event to the capability that cares about it, then marks it processed. A
+/// handler error answers 5xx, so Stripe delivers the event again and it is handled then.
+/// Capabilities register here (card requests: `setup_intent.succeeded`; charges next).
 async fn dispatch(
     state: &AppState,
+    connection: &connection::StripeConnection,
     merchant_id: &str,
     head: &EventHead,
+    body: &[u8],
 ) -> Result<(), app::error::AppError> {
+    if head.event_type.as_str() == "setup_intent.succeeded" {
+        let object = serde_json::from_slice::<EventObject>(body)
+            .map_err(app::error::AppError::internal)?
+            .data
+            .object;
+        app::features::card_requests::service::complete_from_webhook(
+            state,
+            connection,
+            merchant_id,
+            &object.id,
+        )
+        .await?;
+    }
     let processed = stripe_event::ActiveModel {
         processed_at: Set(Some(Utc::now())),
         ..Default::default()

@@ -1,8 +1,10 @@
 //! SeaORM entities, one per table (schema in the `migrations` crate). Server-only.
 
+pub mod card_request;
 pub mod customer;
 pub mod merchant;
 pub mod outbox_email;
+pub mod payment_option;
 pub mod session;
 pub mod sign_in_failure;
 pub mod staff_user;

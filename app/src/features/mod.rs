@@ -1,4 +1,5 @@
 pub mod auth;
+pub mod card_requests;
 pub mod customers;
 pub mod notifications;
 pub mod settings;

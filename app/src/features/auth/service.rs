@@ -141,6 +141,7 @@ pub async fn sign_up(
                 let merchant = merchant::ActiveModel {
                     id: Set(new_id()),
                     business_name: Set(input.business_name.as_str().to_owned()),
+                    card_link_validity_days: Set(7),
                     created_at: Set(now),
                     updated_at: Set(now),
                 }

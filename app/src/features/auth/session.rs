@@ -28,7 +28,11 @@ pub fn cookie_name(config: &Config) -> &'static str {
 }
 
 pub fn read_token(headers: &http::HeaderMap, config: &Config) -> Option<String> {
-    let name = cookie_name(config);
+    cookie_value(headers, cookie_name(config))
+}
+
+/// The value of cookie `name`, if present, non-empty and token-sized (at most 64 characters).
+pub fn cookie_value(headers: &http::HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(COOKIE)
         .iter()

@@ -457,6 +457,11 @@ async fn record(
         .filter(C::LeaseUntil.eq(lease))
         .exec(db)
         .await?;
+    if result.rows_affected > 0
+        && let Some(customer_id) = &row.customer_id
+    {
+        super::live::publish(&row.merchant_id, customer_id);
+    }
     if result.rows_affected == 0 {
         // The lease ran out and another worker has the row: its outcome wins.
         tracing::warn!(outbox_id = %row.id, "outbox lease lost before recording the outcome");

@@ -39,7 +39,7 @@ fn webhook_context(merchant_id: &str) -> String {
     format!("stripe_connections.webhook_secret:{merchant_id}")
 }
 
-fn payments_error(err: PaymentsError) -> AppError {
+pub fn payments_error(err: PaymentsError) -> AppError {
     match err {
         PaymentsError::InvalidKey => {
             AppError::field("secret_key", "Stripe did not accept this secret key.")

@@ -3,7 +3,12 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
+use super::live_updates::LiveUpdates;
 use crate::error::AppError;
+use crate::features::card_requests::api::{SendCardRequest, get_customer_payments};
+use crate::features::card_requests::components::{
+    NotificationsSection, PaymentOptionsSection, SendEmailAction,
+};
 use crate::features::customers::api::get_customer;
 use crate::features::customers::dto::CustomerDetail;
 use crate::ui::status::{LoadError, NotFound};
@@ -38,7 +43,21 @@ fn Profile(customer: CustomerDetail) -> impl IntoView {
     let email = customer.email.clone();
     let phone = customer.phone.clone();
     let notes = customer.notes.clone();
+    let customer_id = customer.id.clone();
+    let payments = Resource::new(move || customer_id.clone(), get_customer_payments);
+    let refresh = Callback::new(move |()| payments.refetch());
+    let send = ServerAction::<SendCardRequest>::new();
+    let dialog_open = RwSignal::new(false);
+    // A request went out: close the dialog and show it in Notifications.
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = send.value().get() {
+            dialog_open.set(false);
+            payments.refetch();
+        }
+    });
+    let actions_customer_id = customer.id.clone();
     view! {
+        <LiveUpdates customer_id=customer.id.clone() on_change=refresh/>
         <Title text=format!("{name} — Card on File")/>
         <nav class="breadcrumb" aria-label="Breadcrumb"><A href="/customers">"Customers"</A></nav>
         <div class="page-header"><h1>{name}</h1></div>
@@ -65,21 +84,34 @@ fn Profile(customer: CustomerDetail) -> impl IntoView {
                         <p class="notes">{notes}</p>
                     })}
                 </section>
-                <section class="card" aria-labelledby="payment-heading">
-                    <h2 id="payment-heading">"Payment Information"</h2>
-                    <section aria-labelledby="payment-options-heading">
-                        <h3 id="payment-options-heading">"Payment Options"</h3>
-                        <p class="empty-state">"No card on file"</p>
-                    </section>
-                </section>
-                <section class="card" aria-labelledby="notifications-heading">
-                    <h2 id="notifications-heading">"Notifications"</h2>
-                    <p class="empty-state">"No emails sent yet."</p>
-                </section>
+                <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                    {move || Suspend::new(async move {
+                        match payments.await {
+                            Ok(p) => view! {
+                                <section class="card" aria-labelledby="payment-heading">
+                                    <h2 id="payment-heading">"Payment Information"</h2>
+                                    <PaymentOptionsSection options=p.payment_options/>
+                                </section>
+                                <NotificationsSection items=p.notifications/>
+                            }.into_any(),
+                            Err(error) => view! { <LoadError error/> }.into_any(),
+                        }
+                    })}
+                </Transition>
             </div>
             <aside class="profile-actions card" aria-labelledby="actions-heading">
                 <h2 id="actions-heading">"Actions"</h2>
                 <ul class="action-list">
+                    <Transition fallback=|| ()>
+                        {move || {
+                            let customer_id = actions_customer_id.clone();
+                            Suspend::new(async move {
+                                payments.await.ok().map(|p| view! {
+                                    <SendEmailAction customer_id state=p.card_request send open=dialog_open/>
+                                })
+                            })
+                        }}
+                    </Transition>
                     <li><A href=edit_href attr:class="button">"Edit customer"</A></li>
                 </ul>
             </aside>

@@ -2,6 +2,7 @@ mod customer_fields;
 mod customer_profile_page;
 mod customers_page;
 mod edit_customer_page;
+mod live_updates;
 mod new_customer_page;
 
 pub use customer_profile_page::CustomerProfilePage;

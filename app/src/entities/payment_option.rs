@@ -1,0 +1,32 @@
+use sea_orm::entity::prelude::*;
+
+/// Saved by the customer through an emailed link.
+pub const SOURCE_CUSTOMER_LINK: &str = "customer_link";
+/// Entered by a staff member.
+pub const SOURCE_STAFF: &str = "staff";
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "payment_options")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: String,
+    pub merchant_id: String,
+    pub customer_id: String,
+    pub stripe_payment_method_id: String,
+    /// Stripe's brand id: `visa`, `mastercard`, `amex`, …
+    pub brand: String,
+    pub last4: String,
+    pub exp_month: i32,
+    pub exp_year: i32,
+    pub is_default: bool,
+    pub source: String,
+    pub added_by_staff_id: Option<String>,
+    pub card_request_id: Option<String>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

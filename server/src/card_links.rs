@@ -1,0 +1,55 @@
+//! `GET /pay/{token}`: the emailed link. Trades the token for the card page's cookie and
+//! redirects to `/pay`, so the token is gone from the address bar, the history and every Referer
+//! before the page (or Stripe.js) loads. Unknown, tampered and valid tokens get the same answer;
+//! the page says what is wrong. The token is never logged (the request span logs `/pay/…`).
+
+use app::features::card_requests::{link, service};
+use app::state::AppState;
+use axum::extract::Path;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+pub async fn exchange(state: AppState, Path(token): Path<String>) -> Response {
+    if let Err(err) = service::open_link(&state, &token).await {
+        // Opening is only bookkeeping: the page still works, so carry on.
+        tracing::warn!(error = %err, "could not record a card link as opened");
+    }
+    let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, "/pay")]).into_response();
+    let headers = response.headers_mut();
+    match HeaderValue::from_str(&link::page_cookie(&state.config, &token)) {
+        Ok(cookie) => {
+            headers.insert(header::SET_COOKIE, cookie);
+        }
+        // Only a token with characters no cookie may hold gets here: it is not ours anyway.
+        Err(_) => {
+            headers.insert(header::LOCATION, HeaderValue::from_static("/pay?invalid"));
+        }
+    }
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// The request path as logs may show it: a card link's token is cut off.
+pub fn loggable_path(path: &str) -> &str {
+    if path.starts_with("/pay/") {
+        "/pay/…"
+    } else {
+        path
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::loggable_path;
+
+    #[test]
+    fn card_link_tokens_never_reach_the_log() {
+        assert_eq!(loggable_path("/pay/abcDEF123_-"), "/pay/…");
+        assert_eq!(loggable_path("/pay"), "/pay");
+        assert_eq!(loggable_path("/customers/1"), "/customers/1");
+    }
+}

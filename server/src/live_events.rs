@@ -1,0 +1,77 @@
+//! `GET /events/customers/{id}`: server-sent events for a customer's profile. The browser's
+//! `EventSource` gets `ready` on every (re)connection and `changed` whenever the customer's
+//! cards, card requests or emails change; it then refetches what it shows. Signed-in staff of
+//! the customer's merchant only. Streams end when the server shuts down.
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use app::features::auth::{service as auth_service, session};
+use app::features::notifications::live;
+use app::state::AppState;
+use axum::extract::Path;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use futures::StreamExt;
+use futures::stream;
+use tokio::sync::broadcast::error::RecvError;
+
+pub async fn customer_events(
+    state: AppState,
+    Path(customer_id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let Some(token) = session::read_token(&headers, &state.config) else {
+        return StatusCode::UNAUTHORIZED.into_response();
+    };
+    let auth = match auth_service::find_session(&state.db, &token).await {
+        Ok(Some(auth)) => auth,
+        Ok(None) => return StatusCode::UNAUTHORIZED.into_response(),
+        Err(err) => {
+            tracing::error!(error = %err, "session lookup failed");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    };
+    match app::features::customers::service::get(&state.db, &auth.merchant_id, &customer_id).await {
+        Ok(_) => {}
+        Err(app::error::AppError::NotFound) => return StatusCode::NOT_FOUND.into_response(),
+        Err(err) => {
+            tracing::error!(error = %err, "customer lookup failed");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    }
+    // Subscribe before `ready` goes out: a change right after is not missed.
+    let receiver = live::subscribe();
+    let merchant_id = auth.merchant_id;
+    let changes = stream::unfold(receiver, move |mut receiver| {
+        let (merchant_id, customer_id) = (merchant_id.clone(), customer_id.clone());
+        async move {
+            loop {
+                match receiver.recv().await {
+                    Ok(change)
+                        if change.merchant_id == merchant_id
+                            && change.customer_id == customer_id =>
+                    {
+                        return Some((changed(), receiver));
+                    }
+                    Ok(_) => {}
+                    // Fell behind: something may have changed, say so.
+                    Err(RecvError::Lagged(_)) => return Some((changed(), receiver)),
+                    Err(RecvError::Closed) => return None,
+                }
+            }
+        }
+    });
+    let events =
+        stream::once(async { Ok::<_, Infallible>(Event::default().event("ready").data("")) })
+            .chain(changes)
+            .take_until(live::shutting_down());
+    Sse::new(events)
+        .keep_alive(KeepAlive::new().interval(Duration::from_secs(20)))
+        .into_response()
+}
+
+fn changed() -> Result<Event, Infallible> {
+    Ok(Event::default().event("changed").data(""))
+}
