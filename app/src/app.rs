@@ -19,7 +19,7 @@ pub const OUTPUT_NAME: &str = "cardonfile";
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
-    crate::csp::set_header();
+    crate::csp::set_document_headers();
     view! {
         <!DOCTYPE html>
         <html lang="en">

@@ -42,8 +42,10 @@ pub fn policy(state: &AppState, nonce: &str) -> String {
     )
 }
 
-/// Sets the policy on the response being rendered (called from the document shell).
-pub fn set_header() {
+/// Sets the headers every rendered document gets (called from the document shell): the policy,
+/// and `no-store` — each response has its own nonce, pages show private data, and a cached card
+/// page would show an old link's state after a newer link set a new cookie.
+pub fn set_document_headers() {
     use leptos::prelude::use_context;
     let (Some(state), Some(nonce), Some(options)) = (
         use_context::<AppState>(),
@@ -55,4 +57,8 @@ pub fn set_header() {
     if let Ok(value) = http::HeaderValue::from_str(&policy(&state, &nonce)) {
         options.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
     }
+    options.insert_header(
+        http::header::CACHE_CONTROL,
+        http::HeaderValue::from_static("no-store"),
+    );
 }

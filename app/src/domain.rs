@@ -184,6 +184,28 @@ impl Notes {
     }
 }
 
+/// How many days a card link stays valid: a whole number from 1 to 30.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LinkValidityDays(u8);
+
+impl LinkValidityDays {
+    pub const MAX: u8 = 30;
+
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        match raw.trim().parse::<u8>() {
+            Ok(days) if (1..=Self::MAX).contains(&days) => Ok(Self(days)),
+            _ => Err(format!(
+                "Enter a whole number of days from 1 to {}.",
+                Self::MAX
+            )),
+        }
+    }
+
+    pub fn days(self) -> u8 {
+        self.0
+    }
+}
+
 /// The optional personal note a merchant adds to a card request email.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PersonalNote(String);
@@ -327,6 +349,23 @@ mod tests {
                     prop_assert!(name.as_str().chars().count() <= PersonName::MAX);
                 }
                 Err(_) => prop_assert!(raw.trim().is_empty() || raw.trim().chars().count() > PersonName::MAX || raw.chars().any(char::is_control)),
+            }
+        }
+
+        #[test]
+        fn link_validity_accepts_exactly_1_to_30_days(n in -100_i64..200) {
+            let parsed = LinkValidityDays::parse(&n.to_string());
+            prop_assert_eq!(parsed.is_ok(), (1..=30).contains(&n));
+            if let Ok(days) = parsed {
+                prop_assert_eq!(i64::from(days.days()), n);
+            }
+        }
+
+        #[test]
+        fn personal_notes_keep_lines_and_refuse_other_controls(raw in "\\PC{0,600}") {
+            match PersonalNote::parse(&raw) {
+                Ok(note) => prop_assert!(note.as_str().chars().count() <= PersonalNote::MAX),
+                Err(_) => prop_assert!(raw.trim().chars().count() > PersonalNote::MAX || raw.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))),
             }
         }
 

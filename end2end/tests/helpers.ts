@@ -1,11 +1,13 @@
 import {
   test as base,
   expect,
+  type APIRequestContext,
   type Browser,
   type BrowserContext,
   type Page,
   type Response,
 } from '@playwright/test';
+import { baseURL, mailboxURL } from '../ports';
 
 declare global {
   interface Window {
@@ -190,4 +192,123 @@ export async function createCustomer(page: Page, customer: Customer): Promise<st
   await waitForApp(page);
   await expect(heading(page, fullName(customer), 1)).toBeVisible();
   return page.url();
+}
+
+// ---- Stripe connection, card requests, the mailbox and the emulated Payment Element ----
+
+/** Settings → MioPay (Stripe) → Connect demo Stripe, and waits until it says Connected. */
+export async function connectDemoStripe(page: Page): Promise<void> {
+  await open(page, '/settings');
+  await expect(heading(page, 'Settings', 1)).toBeVisible();
+  const stripe = page.getByRole('region', { name: 'MioPay (Stripe)' });
+  await stripe.getByRole('button', { name: 'Connect demo Stripe', exact: true }).click();
+  await expect(stripe.getByText('Connected', { exact: true })).toBeVisible();
+}
+
+/** The profile's Actions panel. */
+export function actionsPanel(page: Page) {
+  return page.getByRole('complementary').filter({ has: heading(page, 'Actions', 2) });
+}
+
+/** The profile's Notifications entries, newest first. */
+export function notificationItems(page: Page) {
+  return page.locator('ol.notifications > li.notification');
+}
+
+/** The Notifications entry titled `title` ("Card request", "Card saved notice") to `recipient`. */
+export function notificationItem(page: Page, title: string, recipient: string) {
+  return notificationItems(page)
+    .filter({ hasText: title })
+    .filter({ hasText: ` to ${recipient}` });
+}
+
+/** One message as maildev's REST API returns it. */
+export interface MailMessage {
+  id: string;
+  subject: string;
+  to: { address: string; name?: string }[];
+  from: { address: string; name?: string }[];
+  text: string;
+  html: string;
+  time: string;
+}
+
+/**
+ * The messages maildev holds for `address`, in arrival order. Other specs share the mailbox, so
+ * messages are told apart by their recipient, never cleared.
+ */
+export async function emailsTo(request: APIRequestContext, address: string): Promise<MailMessage[]> {
+  const response = await request.get(`${mailboxURL}/api/email`);
+  expect(response.ok(), `maildev answered ${response.status()}`).toBe(true);
+  const messages = (await response.json()) as MailMessage[];
+  const wanted = address.toLowerCase();
+  return messages.filter((message) =>
+    (message.to ?? []).some((to) => to.address.toLowerCase() === wanted),
+  );
+}
+
+/**
+ * Waits until `address` has at least `count` messages with `subject` and returns them, oldest
+ * first.
+ */
+export async function waitForEmails(
+  request: APIRequestContext,
+  address: string,
+  subject: string,
+  count = 1,
+): Promise<MailMessage[]> {
+  let found: MailMessage[] = [];
+  await expect
+    .poll(
+      async () => {
+        found = (await emailsTo(request, address)).filter((message) => message.subject === subject);
+        return found.length;
+      },
+      { message: `${count} email(s) "${subject}" to ${address}`, timeout: 20_000 },
+    )
+    .toBeGreaterThanOrEqual(count);
+  return found.sort((a, b) => new Date(a.time).getTime() - new Date(b.time).getTime());
+}
+
+/** Waits for the first message with `subject` to `address`. */
+export async function waitForEmail(
+  request: APIRequestContext,
+  address: string,
+  subject: string,
+): Promise<MailMessage> {
+  const [message] = await waitForEmails(request, address, subject, 1);
+  return message;
+}
+
+/** The card link in an email's text: `<baseURL>/pay/<43-character token>`. */
+export function cardLinkIn(text: string): string {
+  const escaped = baseURL.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const match = text.match(new RegExp(`${escaped}/pay/([A-Za-z0-9_-]{43})(?![A-Za-z0-9_-])`));
+  expect(match, `a card link in:\n${text}`).not.toBeNull();
+  return match![0];
+}
+
+/** The emulated Payment Element's iframe (the emulator's origin, as with Stripe's own). */
+export const paymentElementFrame = 'iframe[title="Secure payment input frame"]';
+/** The emulated 3-D Secure challenge's iframe. */
+export const challengeFrame = 'iframe[title="3D Secure challenge"]';
+
+/** A future expiry as typed into the Payment Element ("12 / 29") and as shown after ("12/29"). */
+export function testCardExpiry(): { typed: string; shown: string } {
+  const year = String((new Date().getFullYear() + 3) % 100).padStart(2, '0');
+  return { typed: `12 / ${year}`, shown: `12/${year}` };
+}
+
+/** Types a test card into the Payment Element of the page. */
+export async function fillPaymentElement(page: Page, number: string): Promise<void> {
+  const frame = page.frameLocator(paymentElementFrame);
+  await frame.getByLabel('Card number', { exact: true }).fill(number);
+  await frame.getByLabel('Expiration date', { exact: true }).fill(testCardExpiry().typed);
+  await frame.getByLabel('Security code', { exact: true }).fill('123');
+}
+
+/** Answers the emulated 3-D Secure challenge with Complete or Fail. */
+export async function answerChallenge(page: Page, answer: 'Complete' | 'Fail'): Promise<void> {
+  const challenge = page.frameLocator(challengeFrame);
+  await challenge.getByRole('button', { name: answer, exact: true }).click();
 }

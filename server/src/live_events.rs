@@ -63,8 +63,9 @@ pub async fn customer_events(
             }
         }
     });
+    // Browsers drop events without data (HTML spec): each carries its own name as data.
     let events =
-        stream::once(async { Ok::<_, Infallible>(Event::default().event("ready").data("")) })
+        stream::once(async { Ok::<_, Infallible>(Event::default().event("ready").data("ready")) })
             .chain(changes)
             .take_until(live::shutting_down());
     Sse::new(events)
@@ -73,5 +74,5 @@ pub async fn customer_events(
 }
 
 fn changed() -> Result<Event, Infallible> {
-    Ok(Event::default().event("changed").data(""))
+    Ok(Event::default().event("changed").data("changed"))
 }

@@ -330,6 +330,23 @@ async fn a_card_request_travels_by_email_and_its_link_puts_the_card_on_file() {
     assert_eq!(error_code(again).await, "LINK_USED");
     let html = reopened.get_page("/pay").await;
     assert_eq!(html.status(), StatusCode::GONE);
+    // Never cached: a newer link's cookie must get a fresh answer.
+    assert_eq!(
+        html.headers().get(reqwest::header::CACHE_CONTROL).unwrap(),
+        "no-store"
+    );
+    let csp = html
+        .headers()
+        .get("content-security-policy")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        csp.contains("'nonce-")
+            && csp.contains("object-src 'none'")
+            && csp.contains("base-uri 'none'")
+    );
     assert!(
         html.text()
             .await
@@ -654,4 +671,76 @@ async fn the_link_token_never_reaches_the_logs() {
         .unwrap();
     assert_eq!(direct.status(), StatusCode::GONE);
     assert!(!logs.text().contains(&token));
+}
+
+#[tokio::test]
+async fn the_merchant_sets_how_long_links_stay_valid() {
+    let shop = shop("Brief Tours").await;
+    for bad in ["0", "31", "two", "-1"] {
+        let refused = shop
+            .merchant
+            .call(
+                "update_card_link_validity",
+                &[("card_link_validity_days", bad)],
+            )
+            .await;
+        assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+    }
+    let saved = shop
+        .merchant
+        .call(
+            "update_card_link_validity",
+            &[("card_link_validity_days", "3")],
+        )
+        .await;
+    assert_eq!(saved.status(), StatusCode::OK);
+    let settings: Value = saved.json().await.unwrap();
+    assert_eq!(settings["card_link_validity_days"], 3);
+    assert_eq!(shop.payments().await["card_request"]["validity_days"], 3);
+    assert_eq!(shop.send("").await.status(), StatusCode::OK);
+    let request = requests_of(&shop.app).await.remove(0);
+    assert_eq!((request.expires_at - request.created_at).num_days(), 3);
+}
+
+/// Reads the event stream until an event of `kind` arrives (bounded: a missing event fails).
+async fn next_event(stream: &mut Response, kind: &str) {
+    // An event browsers deliver has a data line (they drop events without one).
+    let wanted = format!("event: {kind}\ndata: ");
+    let mut seen = String::new();
+    let outcome = tokio::time::timeout(Duration::from_secs(10), async {
+        while let Some(chunk) = stream.chunk().await.unwrap() {
+            seen.push_str(&String::from_utf8_lossy(&chunk));
+            if seen.contains(&wanted) {
+                return;
+            }
+        }
+        panic!("the stream ended before `{kind}`");
+    })
+    .await;
+    assert!(outcome.is_ok(), "no `{kind}` event; saw: {seen}");
+}
+
+#[tokio::test]
+async fn the_profile_stream_announces_changes_to_its_merchant_only() {
+    let shop = shop("Live Tours").await;
+    let url = format!("{}/events/customers/{}", shop.app.address, shop.customer_id);
+
+    let anonymous = reqwest::get(&url).await.unwrap();
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+    let other = shop.app.merchant("Nosy Tours").await;
+    let foreign = other.client.get(&url).send().await.unwrap();
+    assert_eq!(foreign.status(), StatusCode::NOT_FOUND);
+
+    let mut stream = shop.merchant.client.get(&url).send().await.unwrap();
+    assert_eq!(stream.status(), StatusCode::OK);
+    assert_eq!(
+        stream.headers().get(reqwest::header::CONTENT_TYPE).unwrap(),
+        "text/event-stream"
+    );
+    next_event(&mut stream, "ready").await;
+    // Sending, delivering and opening each announce a change.
+    assert_eq!(shop.send("").await.status(), StatusCode::OK);
+    next_event(&mut stream, "changed").await;
+    shop.deliver_emails().await;
+    next_event(&mut stream, "changed").await;
 }

@@ -98,6 +98,8 @@ pub struct CardPage {
     pub purpose: String,
     /// `YYYY-MM-DD`, the link's last day.
     pub expires_on: String,
+    /// The merchant is connected to the built-in Stripe emulator: no real card is charged.
+    pub demo: bool,
     pub setup: CardSetup,
 }
 

@@ -505,6 +505,7 @@ pub async fn card_page(state: &AppState, token: &str) -> Result<CardPage, AppErr
             merchant.business_name
         ),
         expires_on: request.expires_at.format("%Y-%m-%d").to_string(),
+        demo: connection.emulated,
         setup: CardSetup {
             publishable_key: connection.publishable_key.clone(),
             client_secret,

@@ -29,6 +29,23 @@ pub async fn update_business_name(business_name: String) -> Result<MerchantSetti
     )
 }
 
+/// How many days new card links stay valid.
+#[server(endpoint = "update_card_link_validity")]
+pub async fn update_card_link_validity(
+    card_link_validity_days: String,
+) -> Result<MerchantSettings, AppError> {
+    crate::state::respond(
+        async move {
+            let state = crate::state::app_state()?;
+            let auth = crate::features::auth::session::require_staff().await?;
+            let days = crate::domain::LinkValidityDays::parse(&card_link_validity_days)
+                .map_err(|m| AppError::field("card_link_validity_days", m))?;
+            super::service::set_link_validity(&state, &auth.merchant_id, days).await
+        }
+        .await,
+    )
+}
+
 #[server(endpoint = "connect_stripe")]
 pub async fn connect_stripe(
     publishable_key: String,

@@ -3,6 +3,8 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MerchantSettings {
     pub business_name: String,
+    /// How long a card link stays valid, in days.
+    pub card_link_validity_days: u32,
     pub stripe: StripeConnectionView,
 }
 

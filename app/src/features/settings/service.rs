@@ -2,7 +2,7 @@ use chrono::Utc;
 use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, Set};
 
 use super::dto::MerchantSettings;
-use crate::domain::BusinessName;
+use crate::domain::{BusinessName, LinkValidityDays};
 use crate::entities::merchant;
 use crate::error::AppError;
 use crate::state::AppState;
@@ -18,6 +18,7 @@ pub async fn get(state: &AppState, merchant_id: &str) -> Result<MerchantSettings
     let merchant = find(&state.db, merchant_id).await?;
     Ok(MerchantSettings {
         business_name: merchant.business_name,
+        card_link_validity_days: u32::try_from(merchant.card_link_validity_days).unwrap_or(7),
         stripe: super::connection::view(state, merchant_id).await?,
     })
 }
@@ -29,6 +30,18 @@ pub async fn rename(
 ) -> Result<MerchantSettings, AppError> {
     let mut model: merchant::ActiveModel = find(&state.db, merchant_id).await?.into();
     model.business_name = Set(name.as_str().to_owned());
+    model.updated_at = Set(Utc::now());
+    model.update(&state.db).await?;
+    get(state, merchant_id).await
+}
+
+pub async fn set_link_validity(
+    state: &AppState,
+    merchant_id: &str,
+    days: LinkValidityDays,
+) -> Result<MerchantSettings, AppError> {
+    let mut model: merchant::ActiveModel = find(&state.db, merchant_id).await?.into();
+    model.card_link_validity_days = Set(i32::from(days.days()));
     model.updated_at = Set(Utc::now());
     model.update(&state.db).await?;
     get(state, merchant_id).await

@@ -33,7 +33,9 @@ fn LinkProblem(error: AppError) -> impl IntoView {
         AppError::LinkUsed { .. } => "This link has already been used",
         AppError::LinkExpired { .. } => "This link has expired",
         AppError::LinkRevoked { .. } => "This link has been revoked",
-        _ => "This link is not valid",
+        AppError::LinkNotFound => "This link is not valid",
+        // Stripe or our server in trouble: the link itself may be fine.
+        _ => "This page could not be loaded",
     };
     view! {
         <Title text=heading/>
@@ -90,6 +92,7 @@ fn CardForm(page: CardPage) -> impl IntoView {
         customer_first_name,
         purpose,
         expires_on,
+        demo,
         setup,
     } = page;
     let form = FormState::new();
@@ -150,6 +153,9 @@ fn CardForm(page: CardPage) -> impl IntoView {
     view! {
         <Title text=format!("Add a card for {merchant_name}")/>
         <main class="pay-page">
+            {demo.then(|| view! {
+                <p class="demo-banner" role="note">"Demo — no real payments. Use a Stripe test card such as 4242 4242 4242 4242."</p>
+            })}
             <header class="pay-header">
                 <h1>{merchant_name.clone()}</h1>
             </header>
@@ -383,6 +389,7 @@ mod render_tests {
             customer_first_name: "Jane".into(),
             purpose: "to keep on file for your bookings with Demo Tours".into(),
             expires_on: "2026-12-06".into(),
+            demo: true,
             setup: CardSetup {
                 publishable_key: "pk_test_demo".into(),
                 client_secret: "seti_1_secret_2".into(),
@@ -402,6 +409,7 @@ mod render_tests {
         ));
         assert!(html.contains("Demo Tours never sees the full number."));
         assert!(html.contains("This link works until 2026-12-06."));
+        assert!(html.contains("Demo — no real payments."));
         assert!(html.contains(r#"<div id="payment-element" class="payment-element"></div>"#));
         assert!(html.contains("Loading the secure card form…"));
         assert!(html.contains(r#"<button type="submit" disabled"#));
@@ -421,11 +429,15 @@ mod render_tests {
     }
 
     #[test]
-    fn unknown_links_and_other_errors_are_not_valid() {
-        for error in [AppError::LinkNotFound, AppError::StripeUnavailable] {
-            let html = render(move || view! { <LinkProblem error/> }.into_any());
-            assert!(html.contains("<h1>This link is not valid</h1>"), "{html}");
-        }
+    fn unknown_links_are_not_valid_and_trouble_is_not_blamed_on_the_link() {
+        let html = render(|| view! { <LinkProblem error=AppError::LinkNotFound/> }.into_any());
+        assert!(html.contains("<h1>This link is not valid</h1>"), "{html}");
+        let html = render(|| view! { <LinkProblem error=AppError::StripeUnavailable/> }.into_any());
+        assert!(
+            html.contains("<h1>This page could not be loaded</h1>"),
+            "{html}"
+        );
+        assert!(html.contains("Stripe could not be reached"), "{html}");
     }
 
     #[test]

@@ -3,7 +3,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::features::settings::api::{
-    ConnectDemoStripe, ConnectStripe, DisconnectStripe, UpdateBusinessName, get_settings,
+    ConnectDemoStripe, ConnectStripe, DisconnectStripe, UpdateBusinessName, UpdateCardLinkValidity,
+    get_settings,
 };
 use crate::features::settings::dto::StripeConnectionView;
 use crate::ui::form::{FormAlert, SubmitButton, TextField, last_error};
@@ -16,10 +17,12 @@ pub fn SettingsPage() -> impl IntoView {
     let connect = ServerAction::<ConnectStripe>::new();
     let connect_demo = ServerAction::<ConnectDemoStripe>::new();
     let disconnect = ServerAction::<DisconnectStripe>::new();
+    let validity = ServerAction::<UpdateCardLinkValidity>::new();
     let settings = Resource::new(
         move || {
             (
                 rename.version().get(),
+                validity.version().get(),
                 connect.version().get(),
                 connect_demo.version().get(),
                 disconnect.version().get(),
@@ -41,6 +44,7 @@ pub fn SettingsPage() -> impl IntoView {
         }
     });
     let rename_error = last_error(rename.value());
+    let validity_error = last_error(validity.value());
     view! {
         <Title text="Settings — Card on File"/>
         <h1>"Settings"</h1>
@@ -54,6 +58,22 @@ pub fn SettingsPage() -> impl IntoView {
                                 <FormAlert error=rename_error/>
                                 <TextField label="Business name" name="business_name" value=Some(s.business_name) required=true error=rename_error/>
                                 <SubmitButton label="Save" pending_label="Saving…" pending=rename.pending()/>
+                            </ActionForm>
+                        </section>
+                        <section class="card" aria-labelledby="card-requests-heading">
+                            <h2 id="card-requests-heading">"Card requests"</h2>
+                            <ActionForm action=validity attr:novalidate=true>
+                                <FormAlert error=validity_error/>
+                                <TextField
+                                    label="Link validity (days)"
+                                    name="card_link_validity_days"
+                                    kind="number"
+                                    value=Some(s.card_link_validity_days.to_string())
+                                    hint="How long the link in a card request email works: 1 to 30 days."
+                                    required=true
+                                    error=validity_error
+                                />
+                                <SubmitButton label="Save" pending_label="Saving…" pending=validity.pending()/>
                             </ActionForm>
                         </section>
                         <StripeSection connection=s.stripe connect connect_demo disconnect/>
