@@ -82,9 +82,11 @@ mod tests {
             expires_at: fields.4,
         })
         .unwrap_or_default();
-        assert!(html.contains("&lt;script&gt;"));
-        assert!(!html.contains("<script>"));
-        assert!(html.contains("Tours &amp; Co"));
+        // Escaped (askama writes numeric entities), so nothing typed becomes markup.
+        assert!(!html.contains("<script>"), "{html}");
+        assert!(!html.contains("<b>Ann</b>"), "{html}");
+        assert!(html.contains("alert(1)"));
+        assert!(!html.contains("Tours & Co"), "{html}");
         assert!(html.contains("href=\"https://example.test/pay/abc\""));
         let text = render(&CardRequestText {
             first_name: fields.0,
