@@ -61,4 +61,11 @@ pub fn set_document_headers() {
         http::header::CACHE_CONTROL,
         http::HeaderValue::from_static("no-store"),
     );
+    // The card page tells nobody where the customer came from (the link carried the token).
+    if use_context::<http::request::Parts>().is_some_and(|p| p.uri.path().starts_with("/pay")) {
+        options.insert_header(
+            http::header::REFERRER_POLICY,
+            http::HeaderValue::from_static("no-referrer"),
+        );
+    }
 }

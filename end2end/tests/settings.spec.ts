@@ -14,7 +14,10 @@ test('Settings: rename the business, connect demo Stripe, see the demo banner, d
   await test.step('rename: the top bar follows without a reload', async () => {
     const renamed = `${merchant.business} & Co`;
     await page.getByLabel('Business name', { exact: true }).fill(renamed);
-    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page
+      .getByRole('region', { name: 'Business' })
+      .getByRole('button', { name: 'Save', exact: true })
+      .click();
     await expect(page.getByRole('banner')).toContainText(renamed);
   });
 

@@ -21,10 +21,11 @@ pub async fn same_origin_writes(request: Request<Body>, next: Next) -> Response 
 }
 
 fn is_cross_site(headers: &HeaderMap) -> bool {
-    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok())
-        && !matches!(site, "same-origin" | "none")
-    {
-        return true;
+    // Fetch metadata, where the browser sends it, is the answer: it is computed from the real
+    // initiator (a sandboxed frame of ours is not "same-origin"), while `Origin` is `null` for a
+    // plain form post from a page whose referrer policy is `no-referrer`.
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        return !matches!(site, "same-origin" | "none");
     }
     match (
         headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()),
@@ -99,6 +100,12 @@ mod tests {
             ("host", "127.0.0.1:3000")
         ])));
         assert!(is_cross_site(&headers(&[
+            ("origin", "null"),
+            ("host", "127.0.0.1:3000")
+        ])));
+        // A form posted from a no-referrer page: Origin is null, fetch metadata says same-origin.
+        assert!(!is_cross_site(&headers(&[
+            ("sec-fetch-site", "same-origin"),
             ("origin", "null"),
             ("host", "127.0.0.1:3000")
         ])));

@@ -309,9 +309,8 @@ pub fn build_router(state: AppState, options: LeptosOptions) -> Router {
         ))
         .layer(SetResponseHeaderLayer::if_not_present(
             http::header::REFERRER_POLICY,
-            // No page of ours needs to tell another site where the visitor came from; the card
-            // page must not (its first URL carried the link token).
-            http::HeaderValue::from_static("no-referrer"),
+            // The card page and its link say `no-referrer` themselves.
+            http::HeaderValue::from_static("same-origin"),
         ))
         .layer(
             // Paths only: query strings may one day carry tokens.

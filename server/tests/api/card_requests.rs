@@ -330,6 +330,7 @@ async fn a_card_request_travels_by_email_and_its_link_puts_the_card_on_file() {
     assert_eq!(error_code(again).await, "LINK_USED");
     let html = reopened.get_page("/pay").await;
     assert_eq!(html.status(), StatusCode::GONE);
+    assert_eq!(html.headers().get(REFERRER_POLICY).unwrap(), "no-referrer");
     // Never cached: a newer link's cookie must get a fresh answer.
     assert_eq!(
         html.headers().get(reqwest::header::CACHE_CONTROL).unwrap(),
