@@ -431,3 +431,52 @@ test('without Stripe connected, Send Email is disabled and says why', async ({ p
   await expect(send).toHaveAccessibleDescription(reason);
   await expect(page.getByRole('dialog')).toHaveCount(0);
 });
+
+test('the card page on a 360 px phone: usable, keyboard-operable, and injected script is blocked by its CSP', async ({
+  page,
+  browser,
+  request,
+}) => {
+  test.setTimeout(60_000);
+  const { merchant, customer } = await merchantWithCustomer(page, 'cr-phone');
+  const link = await sendAndReadLink(page, request, merchant, customer);
+  const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
+  try {
+    const payPage = await context.newPage();
+    await payPage.goto(link);
+    await waitForApp(payPage);
+    await expectCardForm(payPage, merchant);
+    // Nothing wider than the phone: no sideways scrolling.
+    const overflow = await payPage.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    );
+    expect(overflow).toBeLessThanOrEqual(0);
+    await saveCardButton(payPage).scrollIntoViewIfNeeded();
+    await expect(saveCardButton(payPage)).toBeInViewport();
+
+    // A script smuggled into the page (as stored XSS would be) does not run: the CSP has no
+    // 'unsafe-inline' and the script has no nonce; the browser reports the violation.
+    const outcome = await payPage.evaluate(async () => {
+      const violation = new Promise<string>((resolve) => {
+        document.addEventListener('securitypolicyviolation', (e) => resolve(e.violatedDirective), {
+          once: true,
+        });
+      });
+      const script = document.createElement('script');
+      script.textContent = 'window.__injected = true;';
+      document.body.appendChild(script);
+      const directive = await violation;
+      return { directive, ran: (window as unknown as { __injected?: boolean }).__injected === true };
+    });
+    expect(outcome.ran).toBe(false);
+    expect(outcome.directive).toMatch(/^script-src/);
+
+    // Keyboard only: fill the card, then Tab to Save card and press Enter.
+    await fillPaymentElement(payPage, '4242 4242 4242 4242');
+    await saveCardButton(payPage).focus();
+    await payPage.keyboard.press('Enter');
+    await expectCardSaved(payPage, '4242');
+  } finally {
+    await context.close();
+  }
+});

@@ -112,6 +112,8 @@ impl TestApp {
             client: reqwest::Client::builder()
                 .cookie_store(true)
                 .redirect(redirect::Policy::none())
+                // A hang fails the test instead of holding CI until its limit.
+                .timeout(std::time::Duration::from_secs(30))
                 .build()
                 .unwrap(),
         }
