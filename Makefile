@@ -15,7 +15,7 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
 help:
 	@echo "make tools   install what is missing (wasm target, cargo-leptos, wasm-bindgen-cli, npm packages, chromium)"
-	@echo "make build   cargo leptos build --release (site in target/site, server in \$$CARGO_TARGET_DIR/release/server)"
+	@echo "make build   cargo leptos build --release --split (site in target/site, server in \$$CARGO_TARGET_DIR/release/server)"
 	@echo "make run     build, then run maildev and the server in demo mode on http://127.0.0.1:3000"
 	@echo "make test    fmt, clippy, WASM dependency check, cargo tests (SQLite, and Postgres if TEST_DATABASE_URL), release build, Playwright"
 	@echo "make e2e     build, then the Playwright suite only"
@@ -26,7 +26,7 @@ tools:
 	@scripts/tools.sh
 
 build: tools
-	cargo leptos build --release
+	cargo leptos build --release --split
 
 run: build
 	@scripts/run.sh
@@ -53,7 +53,7 @@ test: tools
 	else \
 		echo "TEST_DATABASE_URL is not set: skipping the Postgres run of the API tests"; \
 	fi
-	cargo leptos build --release
+	cargo leptos build --release --split
 	cd end2end && npx playwright test
 
 e2e: build

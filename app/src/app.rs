@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
-use leptos_router::{SsrMode, path};
+use leptos_router::{Lazy, LazyRoute, SsrMode, lazy_route, path};
 
 use crate::features::auth::components::{SignInPage, SignUpPage};
 use crate::features::card_requests::components::CardRequestPage;
@@ -56,8 +56,8 @@ pub fn App() -> impl IntoView {
         <Router set_is_routing>
             <div class="route-progress" class:active=is_routing aria-hidden="true"></div>
             <Routes fallback=NotFoundPage>
-                <Route path=path!("/sign-in") view=SignInPage/>
-                <Route path=path!("/sign-up") view=SignUpPage/>
+                <Route path=path!("/sign-in") view={Lazy::<SignInRoute>::new()}/>
+                <Route path=path!("/sign-up") view={Lazy::<SignUpRoute>::new()}/>
                 // The customer's card page: public, behind the link cookie; async so a bad link
                 // gets its HTTP status before the first byte.
                 <Route path=path!("/pay") view=CardRequestPage ssr=SsrMode::Async/>
@@ -65,13 +65,44 @@ pub fn App() -> impl IntoView {
                 // visitor gets a real redirect and everyone else a complete first paint.
                 <ParentRoute path=path!("") view=MerchantShell ssr=SsrMode::Async>
                     <Route path=path!("") view=|| view! { <Redirect path="/customers"/> }/>
-                    <Route path=path!("/customers") view=CustomersPage/>
-                    <Route path=path!("/customers/new") view=NewCustomerPage/>
-                    <Route path=path!("/customers/:id") view=CustomerProfilePage/>
-                    <Route path=path!("/customers/:id/edit") view=EditCustomerPage/>
-                    <Route path=path!("/settings") view=SettingsPage/>
+                    <Route path=path!("/customers") view={Lazy::<CustomersRoute>::new()}/>
+                    <Route path=path!("/customers/new") view={Lazy::<NewCustomerRoute>::new()}/>
+                    <Route path=path!("/customers/:id") view={Lazy::<CustomerProfileRoute>::new()}/>
+                    <Route path=path!("/customers/:id/edit") view={Lazy::<EditCustomerRoute>::new()}/>
+                    <Route path=path!("/settings") view={Lazy::<SettingsRoute>::new()}/>
                 </ParentRoute>
             </Routes>
         </Router>
     }
+}
+
+/// Routes whose code is split out of the main WASM (`cargo leptos build --split`) and fetched when
+/// first visited: the customer's card page, which a phone opens from an email, then downloads
+/// only the router, the shell and itself — none of the merchant app. Each page loads its own
+/// data, so `data()` has nothing to start.
+macro_rules! lazy_pages {
+    ($($route:ident => $page:ident),* $(,)?) => {$(
+        struct $route;
+
+        #[lazy_route]
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                Self
+            }
+
+            fn view(_this: Self) -> AnyView {
+                view! { <$page/> }.into_any()
+            }
+        }
+    )*};
+}
+
+lazy_pages! {
+    SignInRoute => SignInPage,
+    SignUpRoute => SignUpPage,
+    CustomersRoute => CustomersPage,
+    NewCustomerRoute => NewCustomerPage,
+    CustomerProfileRoute => CustomerProfilePage,
+    EditCustomerRoute => EditCustomerPage,
+    SettingsRoute => SettingsPage,
 }
