@@ -34,3 +34,8 @@ for f in "${files[@]}"; do
   printf '%-44s %12d %12d\n' "$(basename "$f")" "$raw" "$compressed"
 done
 printf '%-44s %12d %12d\n' total "$total_raw" "$total_compressed"
+
+# The same bytes as a browser sees them, page by page (needs the release build and chromium).
+echo
+echo "bench: what pages download (Playwright; transferred = as served, compressed by the server)"
+(cd end2end && npx playwright test -c playwright.bench.config.ts --reporter=line)

@@ -63,7 +63,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/pay") view=CardRequestPage ssr=SsrMode::Async/>
                 // Async: the session check finishes before the first byte, so a signed-out
                 // visitor gets a real redirect and everyone else a complete first paint.
-                <ParentRoute path=path!("") view=MerchantShell ssr=SsrMode::Async>
+                <ParentRoute path=path!("") view={Lazy::<MerchantShellRoute>::new()} ssr=SsrMode::Async>
                     <Route path=path!("") view=|| view! { <Redirect path="/customers"/> }/>
                     <Route path=path!("/customers") view={Lazy::<CustomersRoute>::new()}/>
                     <Route path=path!("/customers/new") view={Lazy::<NewCustomerRoute>::new()}/>
@@ -98,6 +98,7 @@ macro_rules! lazy_pages {
 }
 
 lazy_pages! {
+    MerchantShellRoute => MerchantShell,
     SignInRoute => SignInPage,
     SignUpRoute => SignUpPage,
     CustomersRoute => CustomersPage,
