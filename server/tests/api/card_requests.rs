@@ -745,3 +745,111 @@ async fn the_profile_stream_announces_changes_to_its_merchant_only() {
     shop.deliver_emails().await;
     next_event(&mut stream, "changed").await;
 }
+
+/// A Stripe event as Stripe sends it, signed with `secret`.
+fn signed_event(id: &str, kind: &str, object: Value, secret: &str) -> (String, String) {
+    let body = serde_json::json!({
+        "id": id,
+        "object": "event",
+        "type": kind,
+        "api_version": "2025-09-30.clover",
+        "created": Utc::now().timestamp(),
+        "livemode": false,
+        "pending_webhooks": 1,
+        "data": { "object": object }
+    })
+    .to_string();
+    let signature =
+        app::payments::webhook_signature::sign(body.as_bytes(), secret, Utc::now().timestamp());
+    (body, signature)
+}
+
+#[tokio::test]
+async fn duplicate_and_out_of_order_webhooks_change_the_state_once() {
+    use crate::stripe_connection::{WEBHOOK_SECRET, connect_with_keys, test_keys};
+    // Keys pasted by hand: no endpoint is registered at the emulator, so only the events this
+    // test delivers arrive — in the order it chooses.
+    let app = spawn_app().await;
+    let merchant = app.merchant("Order Tours").await;
+    let (pk, sk) = test_keys();
+    assert_eq!(
+        connect_with_keys(&merchant, &pk, &sk, WEBHOOK_SECRET)
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    let customer = merchant
+        .create_customer("Jane", "Doe", "jane@example.com", "")
+        .await;
+    let shop = Shop {
+        app,
+        merchant,
+        customer_id: customer["id"].as_str().unwrap().to_owned(),
+        sink: SmtpSink::start().await,
+    };
+    let token = shop.send_and_read_link().await;
+    let browser = open_link(&shop.app, &token).await;
+    let page: Value = browser
+        .call("load_card_page", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let intent = confirm_at_stripe(&shop.app, &page, "pm_card_visa").await;
+    let merchant_id = requests_of(&shop.app).await.remove(0).merchant_id;
+    let deliver = async |body: &str, signature: &str| {
+        reqwest::Client::new()
+            .post(format!(
+                "{}/webhooks/stripe/{merchant_id}",
+                shop.app.address
+            ))
+            .header("stripe-signature", signature)
+            .header("content-type", "application/json")
+            .body(body.to_owned())
+            .send()
+            .await
+            .unwrap()
+            .status()
+    };
+
+    // payment_method.attached arrives first: acknowledged, nothing recorded yet.
+    let (body, signature) = signed_event(
+        "evt_attached_1",
+        "payment_method.attached",
+        serde_json::json!({ "id": intent["payment_method"], "object": "payment_method" }),
+        WEBHOOK_SECRET,
+    );
+    assert_eq!(deliver(&body, &signature).await, StatusCode::OK);
+    assert_eq!(shop.app.count("payment_options").await, 0);
+
+    // setup_intent.succeeded, then the same event again, then a second event for the same intent.
+    let succeeded = |id: &str| {
+        signed_event(
+            id,
+            "setup_intent.succeeded",
+            serde_json::json!({ "id": intent["id"], "object": "setup_intent", "status": "succeeded" }),
+            WEBHOOK_SECRET,
+        )
+    };
+    let (body, signature) = succeeded("evt_succeeded_1");
+    assert_eq!(deliver(&body, &signature).await, StatusCode::OK);
+    assert_eq!(deliver(&body, &signature).await, StatusCode::OK);
+    let (body, signature) = succeeded("evt_succeeded_2");
+    assert_eq!(deliver(&body, &signature).await, StatusCode::OK);
+
+    assert_eq!(shop.app.count("stripe_events").await, 3);
+    assert_eq!(shop.app.count("payment_options").await, 1);
+    assert_eq!(
+        emails_of_kind(&shop.app, "card_saved_notice").await.len(),
+        1
+    );
+    // The page's own check afterwards answers with the same card.
+    let saved: Value = browser
+        .call("complete_card_setup", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(saved["last4"], "4242");
+    assert_eq!(shop.app.count("payment_options").await, 1);
+}
