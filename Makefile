@@ -27,6 +27,7 @@ tools:
 
 build: tools
 	cargo leptos build --release --split
+	scripts/precompress.sh
 
 run: build
 	@scripts/run.sh
@@ -54,6 +55,7 @@ test: tools
 		echo "TEST_DATABASE_URL is not set: skipping the Postgres run of the API tests"; \
 	fi
 	cargo leptos build --release --split
+	scripts/precompress.sh
 	cd end2end && npx playwright test
 
 e2e: build

@@ -289,6 +289,10 @@ pub fn build_router(state: AppState, options: LeptosOptions) -> Router {
             move || shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler(shell))
+        .layer(axum::middleware::from_fn_with_state(
+            crate::precompressed::SiteRoot(options.site_root.as_ref().into()),
+            crate::precompressed::serve_brotli,
+        ))
         .with_state(options)
         .layer(axum::middleware::from_fn(
             crate::security::undecodable_requests_are_client_errors,
