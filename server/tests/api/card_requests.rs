@@ -798,18 +798,7 @@ async fn duplicate_and_out_of_order_webhooks_change_the_state_once() {
     let intent = confirm_at_stripe(&shop.app, &page, "pm_card_visa").await;
     let merchant_id = requests_of(&shop.app).await.remove(0).merchant_id;
     let deliver = async |body: &str, signature: &str| {
-        reqwest::Client::new()
-            .post(format!(
-                "{}/webhooks/stripe/{merchant_id}",
-                shop.app.address
-            ))
-            .header("stripe-signature", signature)
-            .header("content-type", "application/json")
-            .body(body.to_owned())
-            .send()
-            .await
-            .unwrap()
-            .status()
+        crate::webhooks::deliver(&shop.app, &merchant_id, body, signature).await
     };
 
     // payment_method.attached arrives first: acknowledged, nothing recorded yet.

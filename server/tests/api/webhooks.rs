@@ -59,7 +59,8 @@ fn event(id: &str) -> String {
     .to_string()
 }
 
-async fn deliver(app: &TestApp, merchant_id: &str, body: &str, signature: &str) -> StatusCode {
+/// Posts an event to the merchant's webhook endpoint as Stripe does.
+pub async fn deliver(app: &TestApp, merchant_id: &str, body: &str, signature: &str) -> StatusCode {
     reqwest::Client::new()
         .post(format!("{}/webhooks/stripe/{merchant_id}", app.address))
         .header("stripe-signature", signature)

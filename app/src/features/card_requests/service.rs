@@ -314,32 +314,14 @@ pub async fn send(
         .map_err(AppError::internal)?
         .to_string();
     let expires_text = minute(expires_at);
-    let body = |html: bool| -> Result<String, AppError> {
-        let (first_name, merchant_name, note, link, expires_at) = (
-            customer.first_name.as_str(),
-            merchant.business_name.as_str(),
-            note.as_str(),
-            link_url.as_str(),
-            expires_text.as_str(),
-        );
-        if html {
-            emails::render(&emails::CardRequestHtml {
-                first_name,
-                merchant_name,
-                note,
-                link,
-                expires_at,
-            })
-        } else {
-            emails::render(&emails::CardRequestText {
-                first_name,
-                merchant_name,
-                note,
-                link,
-                expires_at,
-            })
-        }
+    let email = emails::CardRequestEmail {
+        first_name: &customer.first_name,
+        merchant_name: &merchant.business_name,
+        note: note.as_str(),
+        link: &link_url,
+        expires_at: &expires_text,
     };
+    let bodies = email.render()?;
     let new_email = outbox::NewEmail {
         merchant_id: merchant_id.to_owned(),
         customer_id: Some(customer.id.clone()),
@@ -347,9 +329,9 @@ pub async fn send(
         recipient: recipient.clone(),
         from_name: merchant.business_name.clone(),
         reply_to: EmailAddress::parse(&sender.email).ok(),
-        subject: emails::card_request_subject(&merchant.business_name),
-        body_text: body(false)?,
-        body_html: body(true)?,
+        subject: email.subject(),
+        body_text: bodies.text,
+        body_html: bodies.html,
     };
     let request = card_request::ActiveModel {
         id: Set(new_id()),
@@ -750,27 +732,14 @@ async fn enqueue_saved_notice(
         .to_string();
     let card_text = card.describe();
     let requested_on = request.created_at.format("%Y-%m-%d").to_string();
-    let fields = (
-        staff.name.as_str(),
-        customer_name.as_str(),
-        card_text.as_str(),
-        profile_link.as_str(),
-        requested_on.as_str(),
-    );
-    let body_html = emails::render(&emails::CardSavedHtml {
-        staff_name: fields.0,
-        customer_name: fields.1,
-        card: fields.2,
-        profile_link: fields.3,
-        requested_on: fields.4,
-    })?;
-    let body_text = emails::render(&emails::CardSavedText {
-        staff_name: fields.0,
-        customer_name: fields.1,
-        card: fields.2,
-        profile_link: fields.3,
-        requested_on: fields.4,
-    })?;
+    let email = emails::CardSavedEmail {
+        staff_name: &staff.name,
+        customer_name: &customer_name,
+        card: &card_text,
+        profile_link: &profile_link,
+        requested_on: &requested_on,
+    };
+    let bodies = email.render()?;
     outbox::enqueue(
         txn,
         outbox::NewEmail {
@@ -780,9 +749,9 @@ async fn enqueue_saved_notice(
             recipient,
             from_name: merchant.business_name.clone(),
             reply_to: None,
-            subject: emails::card_saved_subject(&customer_name),
-            body_text,
-            body_html,
+            subject: email.subject(),
+            body_text: bodies.text,
+            body_html: bodies.html,
         },
     )
     .await?;
