@@ -7,6 +7,7 @@ mod m20261129_000002_sign_in_attempts;
 mod m20261129_000003_stripe_connections;
 mod m20261129_000004_outbox;
 mod m20261129_000005_card_requests;
+mod m20261129_000006_link_guesses;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000003_stripe_connections::Migration),
             Box::new(m20261129_000004_outbox::Migration),
             Box::new(m20261129_000005_card_requests::Migration),
+            Box::new(m20261129_000006_link_guesses::Migration),
         ]
     }
 }

@@ -5,14 +5,31 @@
 
 use app::features::card_requests::{link, service};
 use app::state::AppState;
-use axum::extract::Path;
+use std::net::SocketAddr;
+
+use app::error::AppError;
+use axum::extract::{ConnectInfo, Path};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-pub async fn exchange(state: AppState, Path(token): Path<String>) -> Response {
-    if let Err(err) = service::open_link(&state, &token).await {
+pub async fn exchange(
+    state: AppState,
+    Path(token): Path<String>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+) -> Response {
+    let client_ip = peer.ip().to_string();
+    match service::open_link(&state, &token, Some(&client_ip)).await {
+        Ok(()) => {}
+        Err(AppError::RateLimited) => {
+            return (
+                StatusCode::TOO_MANY_REQUESTS,
+                [(header::REFERRER_POLICY, "no-referrer")],
+                AppError::RateLimited.user_message(),
+            )
+                .into_response();
+        }
         // Opening is only bookkeeping: the page still works, so carry on.
-        tracing::warn!(error = %err, "could not record a card link as opened");
+        Err(err) => tracing::warn!(error = %err, "could not record a card link as opened"),
     }
     let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, "/pay")]).into_response();
     let headers = response.headers_mut();

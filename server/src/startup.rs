@@ -191,6 +191,9 @@ fn spawn_housekeeping(db: DatabaseConnection) {
             if let Err(err) = app::features::auth::throttle::purge_old(&db).await {
                 tracing::warn!(error = %err, "could not purge old sign-in failures");
             }
+            if let Err(err) = app::features::card_requests::link::purge_old_guesses(&db).await {
+                tracing::warn!(error = %err, "could not purge old card link guesses");
+            }
         }
     });
 }
@@ -276,7 +279,7 @@ pub fn build_router(state: AppState, options: LeptosOptions) -> Router {
         )
         .route(
             "/pay/{token}",
-            get(move |path| crate::card_links::exchange(link_state.clone(), path)),
+            get(move |path, peer| crate::card_links::exchange(link_state.clone(), path, peer)),
         )
         .route(
             "/events/customers/{id}",

@@ -2,6 +2,7 @@
 
 pub mod card_request;
 pub mod customer;
+pub mod link_guess;
 pub mod merchant;
 pub mod outbox_email;
 pub mod payment_option;

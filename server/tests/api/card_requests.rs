@@ -842,3 +842,50 @@ async fn duplicate_and_out_of_order_webhooks_change_the_state_once() {
     assert_eq!(saved["last4"], "4242");
     assert_eq!(shop.app.count("payment_options").await, 1);
 }
+
+#[tokio::test]
+async fn a_client_guessing_tokens_is_stopped_and_the_real_link_still_works_for_its_customer() {
+    use app::features::card_requests::link::MAX_GUESSES_PER_CLIENT;
+    let shop = shop("Guarded Tours").await;
+    let token = shop.send_and_read_link().await;
+    // The guesser connects from another address than the customer (loopback 127.0.0.2).
+    let guesser = reqwest::Client::builder()
+        .local_address(std::net::IpAddr::from([127, 0, 0, 2]))
+        .redirect(redirect::Policy::none())
+        .build()
+        .unwrap();
+    let guess = |n: u64| {
+        let url = format!("{}/pay/{n:0>43}", shop.app.address);
+        let guesser = guesser.clone();
+        async move { guesser.get(url).send().await.unwrap().status() }
+    };
+    for n in 0..MAX_GUESSES_PER_CLIENT {
+        assert_eq!(guess(n).await, StatusCode::SEE_OTHER, "guess {n}");
+    }
+    assert_eq!(guess(1_000).await, StatusCode::TOO_MANY_REQUESTS);
+    // Guessing through the page's cookie instead is refused too, as is the real token from there.
+    let by_cookie = guesser
+        .post(format!("{}/api/load_card_page", shop.app.address))
+        .header(COOKIE, format!("cof_link={}", "x".repeat(43)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(by_cookie.status(), StatusCode::TOO_MANY_REQUESTS);
+    let real_from_guesser = guesser
+        .get(format!("{}/pay/{token}", shop.app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(real_from_guesser.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        shop.app.count("link_guesses").await,
+        MAX_GUESSES_PER_CLIENT as i64
+    );
+
+    // The customer, elsewhere, opens the link as usual.
+    let customer = open_link(&shop.app, &token).await;
+    assert_eq!(
+        customer.call("load_card_page", &[]).await.status(),
+        StatusCode::OK
+    );
+}

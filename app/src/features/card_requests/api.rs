@@ -44,7 +44,8 @@ pub async fn load_card_page() -> Result<CardPage, AppError> {
         async move {
             let state = crate::state::app_state()?;
             let token = super::link::token_from_cookie(&state)?;
-            super::service::card_page(&state, &token).await
+            let client_ip = super::link::client_ip();
+            super::service::card_page(&state, &token, client_ip.as_deref()).await
         }
         .await,
     )
@@ -58,7 +59,8 @@ pub async fn complete_card_setup() -> Result<CardView, AppError> {
         async move {
             let state = crate::state::app_state()?;
             let token = super::link::token_from_cookie(&state)?;
-            super::service::complete_from_page(&state, &token).await
+            let client_ip = super::link::client_ip();
+            super::service::complete_from_page(&state, &token, client_ip.as_deref()).await
         }
         .await,
     )

@@ -416,16 +416,34 @@ async fn ensure_stripe_customer(
 // ---------------------------------------------------------------------------------------------
 // The card page
 
+/// The request behind a token. Unknown tokens count against the client (`link::check_guesses`),
+/// and a client over the limit gets `RateLimited` before any lookup.
+async fn find_by_token(
+    state: &AppState,
+    token: &str,
+    client_ip: Option<&str>,
+) -> Result<card_request::Model, AppError> {
+    link::check_guesses(&state.db, client_ip).await?;
+    let found = card_request::Entity::find()
+        .filter(card_request::Column::TokenHash.eq(link::digest(token)))
+        .one(&state.db)
+        .await?;
+    match found {
+        Some(request) => Ok(request),
+        None => {
+            link::record_guess(&state.db, client_ip).await?;
+            Err(AppError::LinkNotFound)
+        }
+    }
+}
+
 /// A link that exists and can still take a card, or the reason it can't.
 async fn usable_request(
     state: &AppState,
     token: &str,
+    client_ip: Option<&str>,
 ) -> Result<(card_request::Model, merchant::Model), AppError> {
-    let request = card_request::Entity::find()
-        .filter(card_request::Column::TokenHash.eq(link::digest(token)))
-        .one(&state.db)
-        .await?
-        .ok_or(AppError::LinkNotFound)?;
+    let request = find_by_token(state, token, client_ip).await?;
     let merchant = find_merchant(&state.db, &request.merchant_id).await?;
     let merchant_name = merchant.business_name.clone();
     match request.status.as_str() {
@@ -438,10 +456,16 @@ async fn usable_request(
 
 /// The first visit of `/pay/<token>`: marks the request opened (if the link is usable). The
 /// caller sets the page cookie and redirects whatever the outcome, so the answer looks the same
-/// for every token.
-pub async fn open_link(state: &AppState, token: &str) -> Result<(), AppError> {
-    let Ok((request, _)) = usable_request(state, token).await else {
-        return Ok(());
+/// for every token — except to a client that has guessed too often (`RateLimited`).
+pub async fn open_link(
+    state: &AppState,
+    token: &str,
+    client_ip: Option<&str>,
+) -> Result<(), AppError> {
+    let request = match usable_request(state, token, client_ip).await {
+        Ok((request, _)) => request,
+        Err(AppError::RateLimited) => return Err(AppError::RateLimited),
+        Err(_) => return Ok(()),
     };
     if request.opened_at.is_none() {
         let now = Utc::now();
@@ -461,8 +485,12 @@ pub async fn open_link(state: &AppState, token: &str) -> Result<(), AppError> {
 
 /// What the card page shows, with a SetupIntent ready for Stripe.js (created on the first visit,
 /// reused after; a SetupIntent that already succeeded completes the request instead).
-pub async fn card_page(state: &AppState, token: &str) -> Result<CardPage, AppError> {
-    let (request, merchant) = usable_request(state, token).await?;
+pub async fn card_page(
+    state: &AppState,
+    token: &str,
+    client_ip: Option<&str>,
+) -> Result<CardPage, AppError> {
+    let (request, merchant) = usable_request(state, token, client_ip).await?;
     let customer = find_customer(&state.db, &request.merchant_id, &request.customer_id).await?;
     let connection = connection::require(state, &request.merchant_id)
         .await
@@ -549,12 +577,12 @@ async fn setup_intent_for(
 
 /// After Stripe.js confirmed: records the card if Stripe says the SetupIntent succeeded. A
 /// request already completed (by the webhook, or another tab) answers with its card.
-pub async fn complete_from_page(state: &AppState, token: &str) -> Result<CardView, AppError> {
-    let request = card_request::Entity::find()
-        .filter(card_request::Column::TokenHash.eq(link::digest(token)))
-        .one(&state.db)
-        .await?
-        .ok_or(AppError::LinkNotFound)?;
+pub async fn complete_from_page(
+    state: &AppState,
+    token: &str,
+    client_ip: Option<&str>,
+) -> Result<CardView, AppError> {
+    let request = find_by_token(state, token, client_ip).await?;
     if let Some(card) = saved_card(&state.db, &request).await? {
         return Ok(card);
     }
