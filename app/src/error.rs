@@ -57,6 +57,9 @@ pub enum AppError {
     /// A newer link replaced this one (Resend).
     #[error("link revoked")]
     LinkRevoked { merchant_name: String },
+    /// The merchant has no payment connection any more: the link can't take a card for now.
+    #[error("link unavailable")]
+    LinkUnavailable { merchant_name: String },
     /// The card page asked the server to record a card that Stripe has not confirmed.
     #[error("card setup not complete")]
     SetupIncomplete,
@@ -92,6 +95,7 @@ impl AppError {
             Self::LinkExpired { .. } => "LINK_EXPIRED",
             Self::LinkUsed { .. } => "LINK_USED",
             Self::LinkRevoked { .. } => "LINK_REVOKED",
+            Self::LinkUnavailable { .. } => "LINK_UNAVAILABLE",
             Self::SetupIncomplete => "SETUP_INCOMPLETE",
             Self::Internal { .. } => "INTERNAL",
             Self::Request { .. } => "REQUEST",
@@ -126,6 +130,9 @@ impl AppError {
                 "This link has been revoked: {merchant_name} sent you a newer one. Please use the \
                  link in their latest email."
             ),
+            Self::LinkUnavailable { merchant_name } => format!(
+                "{merchant_name} can't take cards online right now. Please contact them directly."
+            ),
             Self::SetupIncomplete => "Your card has not been saved yet. Please try again.".into(),
             Self::Internal { reference } => format!("Something went wrong (ref {reference})."),
             Self::Request { .. } => {
@@ -157,7 +164,7 @@ impl AppError {
             Self::StripeUnavailable => 502,
             Self::LinkNotFound => 404,
             Self::LinkExpired { .. } | Self::LinkUsed { .. } | Self::LinkRevoked { .. } => 410,
-            Self::SetupIncomplete => 409,
+            Self::SetupIncomplete | Self::LinkUnavailable { .. } => 409,
             Self::Internal { .. } => 500,
             Self::Request { .. } => 400,
         }

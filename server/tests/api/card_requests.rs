@@ -889,3 +889,19 @@ async fn a_client_guessing_tokens_is_stopped_and_the_real_link_still_works_for_i
         StatusCode::OK
     );
 }
+
+#[tokio::test]
+async fn a_link_of_a_merchant_who_disconnected_stripe_says_so() {
+    let shop = shop("Paused Tours").await;
+    let token = shop.send_and_read_link().await;
+    let disconnected = shop.merchant.call("disconnect_stripe", &[]).await;
+    assert_eq!(disconnected.status(), StatusCode::OK);
+    let page = open_link(&shop.app, &token)
+        .await
+        .call("load_card_page", &[])
+        .await;
+    assert_eq!(page.status(), StatusCode::CONFLICT);
+    let body: Value = page.json().await.unwrap();
+    assert_eq!(body["code"], "LINK_UNAVAILABLE");
+    assert_eq!(body["merchant_name"], "Paused Tours");
+}

@@ -494,7 +494,7 @@ pub async fn card_page(
     let customer = find_customer(&state.db, &request.merchant_id, &request.customer_id).await?;
     let connection = connection::require(state, &request.merchant_id)
         .await
-        .map_err(|_| AppError::LinkRevoked {
+        .map_err(|_| AppError::LinkUnavailable {
             merchant_name: merchant.business_name.clone(),
         })?;
     let account = connection.account(state)?;

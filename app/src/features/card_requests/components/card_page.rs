@@ -34,6 +34,7 @@ fn LinkProblem(error: AppError) -> impl IntoView {
         AppError::LinkExpired { .. } => "This link has expired",
         AppError::LinkRevoked { .. } => "This link has been revoked",
         AppError::LinkNotFound => "This link is not valid",
+        AppError::LinkUnavailable { .. } => "Cards can't be added right now",
         // Stripe or our server in trouble: the link itself may be fine.
         _ => "This page could not be loaded",
     };
