@@ -373,6 +373,20 @@ test('Resend revokes the earlier link; the new one opens the card form', async (
     await actions.getByRole('button', { name: 'Resend', exact: true }).click();
     const dialog = page.getByRole('dialog', { name: 'Resend card request' });
     await expect(dialog).toContainText('The link sent earlier stops working.');
+    // Keyboard: the note has focus, Tab stays inside the dialog, Escape closes it and returns
+    // focus to the button that opened it.
+    const note = dialog.getByLabel('Personal note (optional)', { exact: true });
+    await expect(note).toBeFocused();
+    await page.keyboard.press('Tab');
+    await expect(dialog.getByRole('button', { name: 'Send', exact: true })).toBeFocused();
+    await page.keyboard.press('Tab');
+    await expect(dialog.getByRole('button', { name: 'Cancel', exact: true })).toBeFocused();
+    await page.keyboard.press('Tab');
+    await expect(note).toBeFocused();
+    await page.keyboard.press('Escape');
+    await expect(dialog).toHaveCount(0);
+    await expect(actions.getByRole('button', { name: 'Resend', exact: true })).toBeFocused();
+    await actions.getByRole('button', { name: 'Resend', exact: true }).click();
     await dialog.getByRole('button', { name: 'Cancel', exact: true }).click();
     await expect(dialog).toHaveCount(0);
     await sendCardRequest(page, customer, { resend: true });

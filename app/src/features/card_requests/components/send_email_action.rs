@@ -21,6 +21,19 @@ pub fn SendEmailAction(
     let pending = send.pending();
     let set_open = open.write_only();
     let note_field = NodeRef::<html::Div>::new();
+    let trigger = NodeRef::<html::Button>::new();
+    let dialog = NodeRef::<html::Div>::new();
+    // Closing (Cancel, Escape) puts focus back on the button that opened the dialog.
+    Effect::new(move |was_open: Option<bool>| {
+        let is_open = open.get();
+        if was_open == Some(true)
+            && !is_open
+            && let Some(button) = trigger.get_untracked()
+        {
+            let _ = button.focus();
+        }
+        is_open
+    });
     // Focus the note when the dialog opens, as a modal should.
     Effect::new(move |_| {
         if open.get()
@@ -69,6 +82,7 @@ pub fn SendEmailAction(
                 type="button"
                 class="button"
                 aria-haspopup="dialog"
+                node_ref=trigger
                 on:click=move |_| set_open.set(true)
             >
                 {button_label}
@@ -87,9 +101,12 @@ pub fn SendEmailAction(
                         role="dialog"
                         aria-modal="true"
                         aria-labelledby="send-email-title"
+                        node_ref=dialog
                         on:keydown=move |ev| {
-                            if ev.key() == "Escape" {
-                                set_open.set(false);
+                            match ev.key().as_str() {
+                                "Escape" => set_open.set(false),
+                                "Tab" => keep_focus_inside(&ev, dialog),
+                                _ => {}
                             }
                         }
                     >
@@ -123,4 +140,44 @@ pub fn SendEmailAction(
         </li>
     }
     .into_any()
+}
+
+/// Tab from the dialog's last control goes to its first, Shift+Tab from the first to the last:
+/// keyboard focus stays in the modal until it is closed.
+#[cfg(not(feature = "hydrate"))]
+fn keep_focus_inside(_ev: &leptos::ev::KeyboardEvent, _dialog: NodeRef<html::Div>) {}
+
+#[cfg(feature = "hydrate")]
+fn keep_focus_inside(ev: &leptos::ev::KeyboardEvent, dialog: NodeRef<html::Div>) {
+    use leptos::wasm_bindgen::JsCast;
+    let Some(dialog) = dialog.get_untracked() else {
+        return;
+    };
+    let Ok(controls) =
+        dialog.query_selector_all("textarea, button:not([disabled]), input:not([type=hidden])")
+    else {
+        return;
+    };
+    let element = |i: u32| {
+        controls
+            .item(i)
+            .and_then(|n| n.dyn_into::<leptos::web_sys::HtmlElement>().ok())
+    };
+    let (Some(first), Some(last)) = (element(0), element(controls.length().saturating_sub(1)))
+    else {
+        return;
+    };
+    let active = leptos::prelude::document().active_element();
+    let at = |el: &leptos::web_sys::HtmlElement| {
+        active
+            .as_ref()
+            .is_some_and(|a| a == AsRef::<leptos::web_sys::Element>::as_ref(el))
+    };
+    if ev.shift_key() && at(&first) {
+        ev.prevent_default();
+        let _ = last.focus();
+    } else if !ev.shift_key() && at(&last) {
+        ev.prevent_default();
+        let _ = first.focus();
+    }
 }
