@@ -24,6 +24,7 @@ use crate::entities::{
 use crate::error::AppError;
 use crate::features::auth::service::Authenticated;
 use crate::features::customers::dto::full_name;
+use crate::features::customers::service::find_model;
 use crate::features::notifications::{live, outbox};
 use crate::features::settings::connection::{self, StripeConnection, payments_error};
 use crate::payments::StripeAccount;
@@ -37,18 +38,6 @@ const NOTIFICATIONS_SHOWN: u64 = 50;
 
 fn minute(at: DateTime<Utc>) -> String {
     at.format("%Y-%m-%d %H:%M UTC").to_string()
-}
-
-async fn find_customer(
-    db: &impl ConnectionTrait,
-    merchant_id: &str,
-    customer_id: &str,
-) -> Result<customer::Model, AppError> {
-    customer::Entity::find_by_id(customer_id.to_owned())
-        .filter(customer::Column::MerchantId.eq(merchant_id))
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)
 }
 
 async fn find_merchant(
@@ -72,7 +61,7 @@ pub async fn customer_payments(
     customer_id: &str,
 ) -> Result<CustomerPayments, AppError> {
     let db = &state.db;
-    let customer = find_customer(db, merchant_id, customer_id).await?;
+    let customer = find_model(db, merchant_id, customer_id).await?;
     let merchant = find_merchant(db, merchant_id).await?;
     let connected = stripe_connection::Entity::find_by_id(merchant_id.to_owned())
         .count(db)
@@ -286,7 +275,7 @@ pub async fn send(
 ) -> Result<CardRequestSent, AppError> {
     let db = &state.db;
     let merchant_id = auth.merchant_id.as_str();
-    let customer = find_customer(db, merchant_id, customer_id).await?;
+    let customer = find_model(db, merchant_id, customer_id).await?;
     let Some(email) = customer.email.as_deref() else {
         return Err(AppError::field(
             "email",
@@ -491,7 +480,7 @@ pub async fn card_page(
     client_ip: Option<&str>,
 ) -> Result<CardPage, AppError> {
     let (request, merchant) = usable_request(state, token, client_ip).await?;
-    let customer = find_customer(&state.db, &request.merchant_id, &request.customer_id).await?;
+    let customer = find_model(&state.db, &request.merchant_id, &request.customer_id).await?;
     let connection = connection::require(state, &request.merchant_id)
         .await
         .map_err(|_| AppError::LinkUnavailable {
@@ -740,7 +729,7 @@ async fn enqueue_saved_notice(
     request: &card_request::Model,
     card: &CardView,
 ) -> Result<(), AppError> {
-    let customer = find_customer(txn, &request.merchant_id, &request.customer_id).await?;
+    let customer = find_model(txn, &request.merchant_id, &request.customer_id).await?;
     let merchant = find_merchant(txn, &request.merchant_id).await?;
     let Some(staff) = staff_user::Entity::find_by_id(request.sent_by.clone())
         .one(txn)

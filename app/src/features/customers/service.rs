@@ -271,8 +271,10 @@ pub async fn list(
     })
 }
 
-async fn find_model(
-    db: &DatabaseConnection,
+/// One of this merchant's customers (another merchant's id is `NotFound`), inside a transaction
+/// or not.
+pub async fn find_model(
+    db: &impl sea_orm::ConnectionTrait,
     merchant_id: &str,
     id: &str,
 ) -> Result<customer::Model, AppError> {
