@@ -45,15 +45,18 @@ pub fn cookie_value(headers: &http::HeaderMap, name: &str) -> Option<String> {
 }
 
 fn cookie(config: &Config, value: &str, max_age_seconds: i64) -> String {
+    set_cookie_value(config, cookie_name(config), value, max_age_seconds)
+}
+
+/// A `Set-Cookie` value for one of our cookies: whole site, HttpOnly, SameSite=Lax (a customer or
+/// merchant arriving by a link from their mail app still sends it), Secure on https.
+pub fn set_cookie_value(config: &Config, name: &str, value: &str, max_age_seconds: i64) -> String {
     let secure = if config.secure_cookies() {
         "; Secure"
     } else {
         ""
     };
-    format!(
-        "{}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_seconds}{secure}",
-        cookie_name(config)
-    )
+    format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_seconds}{secure}")
 }
 
 fn set_cookie_header(value: String) -> Result<(), AppError> {

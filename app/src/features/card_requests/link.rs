@@ -46,17 +46,13 @@ pub fn cookie_name(config: &Config) -> &'static str {
     }
 }
 
-/// The `Set-Cookie` value that carries `token` to the page (Lax: the customer arrives by a
-/// top-level navigation from their mail app).
+/// The `Set-Cookie` value that carries `token` to the page.
 pub fn page_cookie(config: &Config, token: &str) -> String {
-    let secure = if config.secure_cookies() {
-        "; Secure"
-    } else {
-        ""
-    };
-    format!(
-        "{}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={PAGE_COOKIE_SECONDS}{secure}",
-        cookie_name(config)
+    crate::features::auth::session::set_cookie_value(
+        config,
+        cookie_name(config),
+        token,
+        PAGE_COOKIE_SECONDS,
     )
 }
 
