@@ -15,11 +15,24 @@ use chrono::Utc;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use secrecy::ExposeSecret;
 
+/// The parts of an event this receiver and its handlers read.
 #[derive(serde::Deserialize)]
 struct EventHead {
     id: String,
     #[serde(rename = "type")]
     event_type: String,
+    data: EventData,
+}
+
+#[derive(serde::Deserialize)]
+struct EventData {
+    object: ObjectHead,
+}
+
+#[derive(serde::Deserialize)]
+struct ObjectHead {
+    /// Some objects have none (a `balance`).
+    id: Option<String>,
 }
 
 pub async fn receive(
@@ -81,7 +94,7 @@ async fn handle(
         }
         // Stored but its handler failed last time (Stripe retried because we answered 5xx):
         // handlers are idempotent, so run it again.
-        dispatch(state, &connection, merchant_id, &head, body).await?;
+        dispatch(state, &connection, merchant_id, &head).await?;
         return Ok(StatusCode::OK);
     }
     let payload = String::from_utf8_lossy(body).into_owned();
@@ -104,24 +117,8 @@ async fn handle(
         return Err(err.into());
     }
     tracing::info!(merchant_id, event_id = %head.id, event_type = %head.event_type, "webhook stored");
-    dispatch(state, &connection, merchant_id, &head, body).await?;
+    dispatch(state, &connection, merchant_id, &head).await?;
     Ok(StatusCode::OK)
-}
-
-/// The part of an event's `data.object` handlers need.
-#[derive(serde::Deserialize)]
-struct EventObject {
-    data: EventData,
-}
-
-#[derive(serde::Deserialize)]
-struct EventData {
-    object: ObjectHead,
-}
-
-#[derive(serde::Deserialize)]
-struct ObjectHead {
-    id: String,
 }
 
 /// Hands a stored event to the capability that cares about it, then marks it processed. A
@@ -132,18 +129,17 @@ async fn dispatch(
     connection: &connection::StripeConnection,
     merchant_id: &str,
     head: &EventHead,
-    body: &[u8],
 ) -> Result<(), app::error::AppError> {
     if head.event_type.as_str() == "setup_intent.succeeded" {
-        let object = serde_json::from_slice::<EventObject>(body)
-            .map_err(app::error::AppError::internal)?
-            .data
-            .object;
+        let setup_intent_id =
+            head.data.object.id.as_deref().ok_or_else(|| {
+                app::error::AppError::internal("setup_intent event without an id")
+            })?;
         app::features::card_requests::service::complete_from_webhook(
             state,
             connection,
             merchant_id,
-            &object.id,
+            setup_intent_id,
         )
         .await?;
     }
