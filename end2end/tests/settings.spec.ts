@@ -21,6 +21,21 @@ test('Settings: rename the business, connect demo Stripe, see the demo banner, d
     await expect(page.getByRole('banner')).toContainText(renamed);
   });
 
+  await test.step('card link validity: out of range is refused, a valid number is kept', async () => {
+    const requests = page.getByRole('region', { name: 'Card requests' });
+    const days = requests.getByLabel('Link validity (days)', { exact: true });
+    await expect(days).toHaveValue('7');
+    await days.fill('31');
+    await requests.getByRole('button', { name: 'Save', exact: true }).click();
+    await expect(requests.getByText('Enter a whole number of days from 1 to 30.')).toBeVisible();
+    await days.fill('3');
+    await requests.getByRole('button', { name: 'Save', exact: true }).click();
+    await expect(requests.getByText('Enter a whole number of days from 1 to 30.')).toHaveCount(0);
+    await page.reload();
+    await waitForApp(page);
+    await expect(page.getByRole('region', { name: 'Card requests' }).getByLabel('Link validity (days)', { exact: true })).toHaveValue('3');
+  });
+
   const stripe = page.getByRole('region', { name: 'MioPay (Stripe)' });
   await test.step('connect demo Stripe', async () => {
     await expect(stripe.getByText('Not connected')).toBeVisible();
