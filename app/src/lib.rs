@@ -5,6 +5,7 @@ pub mod app;
 pub mod domain;
 pub mod error;
 pub mod features;
+pub mod money;
 pub mod ui;
 
 #[cfg(feature = "ssr")]

@@ -8,6 +8,7 @@ mod m20261129_000003_stripe_connections;
 mod m20261129_000004_outbox;
 mod m20261129_000005_card_requests;
 mod m20261129_000006_link_guesses;
+mod m20261129_000007_charging;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000004_outbox::Migration),
             Box::new(m20261129_000005_card_requests::Migration),
             Box::new(m20261129_000006_link_guesses::Migration),
+            Box::new(m20261129_000007_charging::Migration),
         ]
     }
 }

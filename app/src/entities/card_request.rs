@@ -24,6 +24,8 @@ pub struct Model {
     pub completed_at: Option<DateTimeUtc>,
     pub revoked_at: Option<DateTimeUtc>,
     pub payment_option_id: Option<String>,
+    /// Set when the link asks the customer to confirm this charge instead of saving a card.
+    pub charge_id: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

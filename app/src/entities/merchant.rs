@@ -8,6 +8,8 @@ pub struct Model {
     pub business_name: String,
     /// Days a card link stays valid.
     pub card_link_validity_days: i32,
+    /// ISO 4217, lower case: the currency of bookings and charges.
+    pub currency: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -1,11 +1,15 @@
 //! SeaORM entities, one per table (schema in the `migrations` crate). Server-only.
 
+pub mod activity;
+pub mod booking;
 pub mod card_request;
+pub mod charge;
 pub mod customer;
 pub mod link_guess;
 pub mod merchant;
 pub mod outbox_email;
 pub mod payment_option;
+pub mod refund;
 pub mod session;
 pub mod sign_in_failure;
 pub mod staff_user;

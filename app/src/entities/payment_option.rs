@@ -24,6 +24,10 @@ pub struct Model {
     pub card_request_id: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// Set when the card was removed (detached at Stripe); kept for the history of charges.
+    pub removed_at: Option<DateTimeUtc>,
+    pub removed_by_staff_id: Option<String>,
+    pub removal_reason: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,5 +1,9 @@
+pub mod activity;
 pub mod auth;
+pub mod bookings;
 pub mod card_requests;
+pub mod charges;
 pub mod customers;
 pub mod notifications;
+pub mod payment_options;
 pub mod settings;

@@ -142,6 +142,7 @@ pub async fn sign_up(
                     id: Set(new_id()),
                     business_name: Set(input.business_name.as_str().to_owned()),
                     card_link_validity_days: Set(7),
+                    currency: Set("usd".to_owned()),
                     created_at: Set(now),
                     updated_at: Set(now),
                 }

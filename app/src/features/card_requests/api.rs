@@ -3,21 +3,8 @@
 
 use leptos::prelude::*;
 
-use super::dto::{CardPage, CardRequestSent, CardView, CustomerPayments};
+use super::dto::{CardPage, CardRequestSent, CardView};
 use crate::error::AppError;
-
-/// Payment Options, Notifications and the Send Email state of one customer.
-#[server(endpoint = "get_customer_payments")]
-pub async fn get_customer_payments(customer_id: String) -> Result<CustomerPayments, AppError> {
-    crate::state::respond(
-        async move {
-            let state = crate::state::app_state()?;
-            let auth = crate::features::auth::session::require_staff().await?;
-            super::service::customer_payments(&state, &auth.merchant_id, &customer_id).await
-        }
-        .await,
-    )
-}
 
 /// Send Email / Resend: a new link to the customer (a pending one is revoked).
 #[server(endpoint = "send_card_request")]

@@ -29,18 +29,6 @@ impl CardView {
     }
 }
 
-/// One card on file in the profile's Payment Options.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PaymentOptionView {
-    pub id: String,
-    pub card: CardView,
-    pub is_default: bool,
-    /// "Added by the customer via email link" / "Added by Sam Staff".
-    pub added_by: String,
-    /// `YYYY-MM-DD`, UTC.
-    pub added_on: String,
-}
-
 /// One email in the profile's Notifications, newest first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NotificationView {
@@ -69,15 +57,6 @@ pub struct CardRequestAction {
     pub validity_days: u32,
     /// The pending request, if one is out: the button then offers Resend.
     pub pending_until: Option<String>,
-}
-
-/// Everything about payments on one customer's profile; refetched as one piece when the server
-/// says something changed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CustomerPayments {
-    pub payment_options: Vec<PaymentOptionView>,
-    pub notifications: Vec<NotificationView>,
-    pub card_request: CardRequestAction,
 }
 
 /// The result of Send Email / Resend.

@@ -12,15 +12,12 @@ use sea_orm::{
 };
 
 use super::dto::{
-    CardPage, CardRequestAction, CardRequestSent, CardSetup, CardView, CustomerPayments,
-    NotificationView, PaymentOptionView,
+    CardPage, CardRequestAction, CardRequestSent, CardSetup, CardView, NotificationView,
 };
 use super::{emails, link};
 use crate::domain::{EmailAddress, PersonalNote};
 use crate::entities::card_request::{self, COMPLETED, PENDING, REVOKED};
-use crate::entities::{
-    customer, merchant, new_id, outbox_email, payment_option, staff_user, stripe_connection,
-};
+use crate::entities::{customer, merchant, new_id, outbox_email, payment_option, staff_user};
 use crate::error::AppError;
 use crate::features::auth::service::Authenticated;
 use crate::features::customers::dto::full_name;
@@ -53,26 +50,13 @@ async fn find_merchant(
 // ---------------------------------------------------------------------------------------------
 // The merchant's profile
 
-/// Payment Options, Notifications and the Send Email state of one customer: five indexed
-/// queries, whatever the number of cards or emails.
-pub async fn customer_payments(
-    state: &AppState,
+/// The profile's Notifications: this customer's emails, newest first, each with the progress of
+/// the card request it carried (two indexed queries).
+pub async fn notifications(
+    db: &impl ConnectionTrait,
     merchant_id: &str,
     customer_id: &str,
-) -> Result<CustomerPayments, AppError> {
-    let db = &state.db;
-    let customer = find_model(db, merchant_id, customer_id).await?;
-    let merchant = find_merchant(db, merchant_id).await?;
-    let connected = stripe_connection::Entity::find_by_id(merchant_id.to_owned())
-        .count(db)
-        .await?
-        > 0;
-    let options = payment_option::Entity::find()
-        .filter(payment_option::Column::MerchantId.eq(merchant_id))
-        .filter(payment_option::Column::CustomerId.eq(customer_id))
-        .order_by_desc(payment_option::Column::CreatedAt)
-        .all(db)
-        .await?;
+) -> Result<Vec<NotificationView>, AppError> {
     let emails = outbox_email::Entity::find()
         .filter(outbox_email::Column::MerchantId.eq(merchant_id))
         .filter(outbox_email::Column::CustomerId.eq(customer_id))
@@ -80,63 +64,44 @@ pub async fn customer_payments(
         .limit(NOTIFICATIONS_SHOWN)
         .all(db)
         .await?;
-    let requests = card_request::Entity::find()
-        .filter(card_request::Column::MerchantId.eq(merchant_id))
-        .filter(card_request::Column::CustomerId.eq(customer_id))
-        .order_by_desc(card_request::Column::CreatedAt)
-        .all(db)
-        .await?;
-    let staff_names: HashMap<String, String> = {
-        let ids: Vec<String> = options
-            .iter()
-            .filter_map(|o| o.added_by_staff_id.clone())
-            .collect();
-        if ids.is_empty() {
-            HashMap::new()
-        } else {
-            staff_user::Entity::find()
-                .filter(staff_user::Column::MerchantId.eq(merchant_id))
-                .filter(staff_user::Column::Id.is_in(ids))
-                .all(db)
-                .await?
-                .into_iter()
-                .map(|s| (s.id, s.name))
-                .collect()
-        }
+    let email_ids: Vec<String> = emails.iter().map(|e| e.id.clone()).collect();
+    let requests = if email_ids.is_empty() {
+        Vec::new()
+    } else {
+        card_request::Entity::find()
+            .filter(card_request::Column::MerchantId.eq(merchant_id))
+            .filter(card_request::Column::OutboxEmailId.is_in(email_ids))
+            .all(db)
+            .await?
     };
-
     let now = Utc::now();
     let by_email: HashMap<&str, &card_request::Model> = requests
         .iter()
         .filter_map(|r| r.outbox_email_id.as_deref().map(|id| (id, r)))
         .collect();
-    let notifications = emails
+    Ok(emails
         .iter()
         .map(|email| notification_view(email, by_email.get(email.id.as_str()).copied(), now))
-        .collect();
-    let payment_options = options
-        .into_iter()
-        .map(|o| {
-            let added_by = match (&o.added_by_staff_id, o.source.as_str()) {
-                (Some(id), _) => format!(
-                    "Added by {}",
-                    staff_names.get(id).map_or("a staff member", String::as_str)
-                ),
-                (None, payment_option::SOURCE_CUSTOMER_LINK) => {
-                    "Added by the customer via email link".to_owned()
-                }
-                (None, _) => "Added by staff".to_owned(),
-            };
-            PaymentOptionView {
-                id: o.id,
-                card: card_view(&o.brand, &o.last4, o.exp_month, o.exp_year),
-                is_default: o.is_default,
-                added_by,
-                added_on: o.created_at.format("%Y-%m-%d").to_string(),
-            }
-        })
-        .collect();
+        .collect())
+}
 
+/// What the Actions panel offers for Send Email / Resend.
+pub async fn card_request_action(
+    db: &impl ConnectionTrait,
+    merchant: &merchant::Model,
+    customer: &customer::Model,
+    connected: bool,
+) -> Result<CardRequestAction, AppError> {
+    let now = Utc::now();
+    let pending = card_request::Entity::find()
+        .filter(card_request::Column::MerchantId.eq(merchant.id.as_str()))
+        .filter(card_request::Column::CustomerId.eq(customer.id.as_str()))
+        .filter(card_request::Column::Status.eq(PENDING))
+        .filter(card_request::Column::ChargeId.is_null())
+        .filter(card_request::Column::ExpiresAt.gt(now))
+        .order_by_desc(card_request::Column::CreatedAt)
+        .one(db)
+        .await?;
     let blocked_reason = if !connected {
         Some("Connect MioPay (Stripe) in Settings to send card requests.".to_owned())
     } else if customer.email.is_none() {
@@ -144,24 +109,16 @@ pub async fn customer_payments(
     } else {
         None
     };
-    let pending_until = requests
-        .iter()
-        .find(|r| r.status == PENDING && r.expires_at > now)
-        .map(|r| minute(r.expires_at));
-    Ok(CustomerPayments {
-        payment_options,
-        notifications,
-        card_request: CardRequestAction {
-            blocked_reason,
-            recipient: customer.email.as_ref().map(|email| {
-                format!(
-                    "{} <{email}>",
-                    full_name(&customer.first_name, &customer.last_name)
-                )
-            }),
-            validity_days: u32::try_from(merchant.card_link_validity_days).unwrap_or(7),
-            pending_until,
-        },
+    Ok(CardRequestAction {
+        blocked_reason,
+        recipient: customer.email.as_ref().map(|email| {
+            format!(
+                "{} <{email}>",
+                full_name(&customer.first_name, &customer.last_name)
+            )
+        }),
+        validity_days: u32::try_from(merchant.card_link_validity_days).unwrap_or(7),
+        pending_until: pending.map(|r| minute(r.expires_at)),
     })
 }
 
@@ -253,7 +210,7 @@ pub fn brand_name(brand: &str) -> String {
     }
 }
 
-fn card_view(brand: &str, last4: &str, exp_month: i32, exp_year: i32) -> CardView {
+pub fn card_view(brand: &str, last4: &str, exp_month: i32, exp_year: i32) -> CardView {
     CardView {
         brand: brand_name(brand),
         last4: last4.to_owned(),
@@ -337,6 +294,7 @@ pub async fn send(
         completed_at: Set(None),
         revoked_at: Set(None),
         payment_option_id: Set(None),
+        charge_id: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     };
@@ -710,6 +668,9 @@ async fn record_completion(
         card_request_id: Set(Some(request.id.clone())),
         created_at: Set(now),
         updated_at: Set(now),
+        removed_at: Set(None),
+        removed_by_staff_id: Set(None),
+        removal_reason: Set(None),
     }
     .insert(&txn)
     .await?;

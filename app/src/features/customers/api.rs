@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use super::dto::{CustomerDetail, CustomerPage};
+use super::dto::{CustomerDetail, CustomerPage, CustomerPayments};
 use crate::error::AppError;
 
 #[server(endpoint = "list_customers")]
@@ -78,6 +78,20 @@ pub async fn update_customer(
             let customer = service::update(&state.db, &auth.merchant_id, &id, input).await?;
             leptos_axum::redirect(&format!("/customers/{}", customer.id));
             Ok(customer)
+        }
+        .await,
+    )
+}
+
+/// The payment side of the profile: Payment Options, Notifications, bookings, charges, activity
+/// and what the Actions panel may offer.
+#[server(endpoint = "get_customer_payments")]
+pub async fn get_customer_payments(customer_id: String) -> Result<CustomerPayments, AppError> {
+    crate::state::respond(
+        async move {
+            let state = crate::state::app_state()?;
+            let auth = crate::features::auth::session::require_staff().await?;
+            super::payments::customer_payments(&state, &auth.merchant_id, &customer_id).await
         }
         .await,
     )

@@ -1,9 +1,7 @@
 mod card_page;
 mod notifications_section;
-mod payment_options_section;
 mod send_email_action;
 
 pub use card_page::CardRequestPage;
 pub use notifications_section::NotificationsSection;
-pub use payment_options_section::PaymentOptionsSection;
 pub use send_email_action::SendEmailAction;

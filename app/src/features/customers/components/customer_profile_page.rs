@@ -5,12 +5,12 @@ use leptos_router::hooks::use_params_map;
 
 use super::live_updates::LiveUpdates;
 use crate::error::AppError;
-use crate::features::card_requests::api::{SendCardRequest, get_customer_payments};
-use crate::features::card_requests::components::{
-    NotificationsSection, PaymentOptionsSection, SendEmailAction,
-};
-use crate::features::customers::api::get_customer;
+use crate::features::activity::components::ActivitySection;
+use crate::features::card_requests::api::SendCardRequest;
+use crate::features::card_requests::components::{NotificationsSection, SendEmailAction};
+use crate::features::customers::api::{get_customer, get_customer_payments};
 use crate::features::customers::dto::CustomerDetail;
+use crate::features::payment_options::components::PaymentOptionsSection;
 use crate::ui::status::{LoadError, NotFound};
 
 /// The customer's profile: contact details, Payment Information, Notifications, and the Actions
@@ -93,6 +93,7 @@ fn Profile(customer: CustomerDetail) -> impl IntoView {
                                     <PaymentOptionsSection options=p.payment_options/>
                                 </section>
                                 <NotificationsSection items=p.notifications/>
+                                <ActivitySection items=p.activity/>
                             }.into_any(),
                             Err(error) => view! { <LoadError error/> }.into_any(),
                         }

@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use crate::features::card_requests::dto::PaymentOptionView;
+use crate::features::payment_options::dto::PaymentOptionView;
 
 /// Payment Options: the cards on file, default first in Stripe's sense of "the one we charge".
 #[component]

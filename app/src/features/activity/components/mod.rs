@@ -1,0 +1,3 @@
+mod activity_section;
+
+pub use activity_section::ActivitySection;

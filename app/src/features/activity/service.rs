@@ -1,0 +1,123 @@
+//! Writing and reading the activity log. `record` takes the caller's transaction so an entry
+//! exists exactly when the change it describes was committed.
+
+use std::collections::HashMap;
+
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
+
+use super::dto::ActivityView;
+use crate::entities::{activity, new_id, staff_user};
+use crate::error::AppError;
+
+pub const CARD_ADDED: &str = "card_added";
+pub const CARD_REMOVED: &str = "card_removed";
+pub const DEFAULT_CARD: &str = "default_card";
+pub const BOOKING_CREATED: &str = "booking_created";
+pub const CHARGE_SUCCEEDED: &str = "charge_succeeded";
+pub const CHARGE_FAILED: &str = "charge_failed";
+pub const CHARGE_REQUIRES_ACTION: &str = "charge_requires_action";
+pub const REFUND: &str = "refund";
+
+/// How many entries the profile shows, newest first.
+const SHOWN: u64 = 100;
+
+/// Who did it: a staff member, the customer (through a link) or Stripe (a webhook, the reconciler).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Actor<'a> {
+    Staff(&'a str),
+    Customer,
+    Stripe,
+}
+
+pub async fn record(
+    db: &impl ConnectionTrait,
+    merchant_id: &str,
+    customer_id: &str,
+    actor: Actor<'_>,
+    kind: &str,
+    summary: impl Into<String>,
+) -> Result<(), AppError> {
+    let (actor, staff_user_id) = match actor {
+        Actor::Staff(id) => ("staff", Some(id.to_owned())),
+        Actor::Customer => ("customer", None),
+        Actor::Stripe => ("stripe", None),
+    };
+    activity::ActiveModel {
+        id: Set(new_id()),
+        merchant_id: Set(merchant_id.to_owned()),
+        customer_id: Set(customer_id.to_owned()),
+        actor: Set(actor.to_owned()),
+        staff_user_id: Set(staff_user_id),
+        kind: Set(kind.to_owned()),
+        summary: Set(summary.into()),
+        created_at: Set(Utc::now()),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// The profile's Activity: two queries (entries, then the names of the staff in them).
+pub async fn for_customer(
+    db: &impl ConnectionTrait,
+    merchant_id: &str,
+    customer_id: &str,
+) -> Result<Vec<ActivityView>, AppError> {
+    let entries = activity::Entity::find()
+        .filter(activity::Column::MerchantId.eq(merchant_id))
+        .filter(activity::Column::CustomerId.eq(customer_id))
+        .order_by_desc(activity::Column::CreatedAt)
+        .order_by_desc(activity::Column::Id)
+        .limit(SHOWN)
+        .all(db)
+        .await?;
+    let names = staff_names(
+        db,
+        merchant_id,
+        entries.iter().filter_map(|e| e.staff_user_id.clone()),
+    )
+    .await?;
+    Ok(entries
+        .into_iter()
+        .map(|e| ActivityView {
+            who: match (e.actor.as_str(), &e.staff_user_id) {
+                ("customer", _) => "Customer".to_owned(),
+                ("stripe", _) => "Stripe".to_owned(),
+                (_, Some(id)) => names
+                    .get(id)
+                    .cloned()
+                    .unwrap_or_else(|| "A staff member".to_owned()),
+                (_, None) => "A staff member".to_owned(),
+            },
+            at: e.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+            summary: e.summary,
+            id: e.id,
+        })
+        .collect())
+}
+
+/// Names of the given staff members of one merchant, in one query.
+pub async fn staff_names(
+    db: &impl ConnectionTrait,
+    merchant_id: &str,
+    ids: impl Iterator<Item = String>,
+) -> Result<HashMap<String, String>, AppError> {
+    let mut ids: Vec<String> = ids.collect();
+    ids.sort();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(staff_user::Entity::find()
+        .filter(staff_user::Column::MerchantId.eq(merchant_id))
+        .filter(staff_user::Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s.name))
+        .collect())
+}

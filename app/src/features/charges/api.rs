@@ -1,0 +1,80 @@
+//! Server functions of charges and refunds. Merchant functions resolve the signed-in staff
+//! member first; the confirm page's functions resolve the link from its page cookie.
+
+use leptos::prelude::*;
+
+use super::dto::{ChargeView, PaymentConfirmed};
+use crate::error::AppError;
+
+/// Charge (from the profile or a booking's Charge balance). `request_key` comes from the form
+/// and stays the same for every retry of one submission: a double click or a retry after a lost
+/// response finds the same charge instead of charging again. `amount` is what a person typed, in
+/// the merchant's currency.
+#[server(endpoint = "charge_payment_option")]
+pub async fn charge_payment_option(
+    customer_id: String,
+    payment_option_id: String,
+    amount: String,
+    description: String,
+    booking_id: Option<String>,
+    request_key: String,
+    send_receipt: Option<String>,
+) -> Result<ChargeView, AppError> {
+    crate::state::respond(
+        async move {
+            let state = crate::state::app_state()?;
+            let auth = crate::features::auth::session::require_staff().await?;
+            let form = super::service::ChargeForm {
+                customer_id,
+                payment_option_id,
+                amount,
+                description,
+                booking_id: booking_id.filter(|id| !id.is_empty()),
+                request_key,
+                // An HTML checkbox sends its value only when ticked.
+                send_receipt: send_receipt.is_some_and(|v| !v.is_empty() && v != "false"),
+            };
+            super::service::charge(&state, &auth, form).await
+        }
+        .await,
+    )
+}
+
+/// Refund all of a charge (`amount` empty) or part of it, with a reason.
+#[server(endpoint = "refund_charge")]
+pub async fn refund_charge(
+    charge_id: String,
+    amount: String,
+    reason: String,
+    request_key: String,
+) -> Result<ChargeView, AppError> {
+    crate::state::respond(
+        async move {
+            let state = crate::state::app_state()?;
+            let auth = crate::features::auth::session::require_staff().await?;
+            let form = super::service::RefundForm {
+                charge_id,
+                amount,
+                reason,
+                request_key,
+            };
+            super::service::refund(&state, &auth, form).await
+        }
+        .await,
+    )
+}
+
+/// Called by the confirm page after Stripe.js confirmed the payment: settles the charge from
+/// Stripe's answer (the webhook may have done so already) and returns what was paid.
+#[server(endpoint = "complete_payment_confirmation")]
+pub async fn complete_payment_confirmation() -> Result<PaymentConfirmed, AppError> {
+    crate::state::respond(
+        async move {
+            let state = crate::state::app_state()?;
+            let token = crate::features::card_requests::link::token_from_cookie(&state)?;
+            let client_ip = crate::features::card_requests::link::client_ip();
+            super::service::complete_confirmation(&state, &token, client_ip.as_deref()).await
+        }
+        .await,
+    )
+}

@@ -1,0 +1,43 @@
+//! The payment side of a customer's profile in one answer: each capability contributes its own
+//! part with a fixed number of indexed queries, whatever the number of rows.
+
+use sea_orm::{EntityTrait, PaginatorTrait};
+
+use super::dto::CustomerPayments;
+use super::service::find_model;
+use crate::entities::{merchant, stripe_connection};
+use crate::error::AppError;
+use crate::features::{activity, bookings, card_requests, charges, payment_options};
+use crate::state::AppState;
+
+pub async fn customer_payments(
+    state: &AppState,
+    merchant_id: &str,
+    customer_id: &str,
+) -> Result<CustomerPayments, AppError> {
+    let db = &state.db;
+    let customer = find_model(db, merchant_id, customer_id).await?;
+    let merchant = merchant::Entity::find_by_id(merchant_id.to_owned())
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::internal("merchant row missing"))?;
+    let connected = stripe_connection::Entity::find_by_id(merchant_id.to_owned())
+        .count(db)
+        .await?
+        > 0;
+    Ok(CustomerPayments {
+        payment_options: payment_options::service::for_customer(db, merchant_id, customer_id)
+            .await?,
+        notifications: card_requests::service::notifications(db, merchant_id, customer_id).await?,
+        card_request: card_requests::service::card_request_action(
+            db, &merchant, &customer, connected,
+        )
+        .await?,
+        bookings: bookings::service::for_customer(db, merchant_id, customer_id).await?,
+        charges: charges::service::for_customer(db, merchant_id, customer_id).await?,
+        activity: activity::service::for_customer(db, merchant_id, customer_id).await?,
+        payments_blocked_reason: (!connected)
+            .then(|| "Connect MioPay (Stripe) in Settings first.".to_owned()),
+        currency: merchant.currency,
+    })
+}
