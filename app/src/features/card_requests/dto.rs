@@ -80,9 +80,12 @@ pub struct CardPage {
     /// The merchant is connected to the built-in Stripe emulator: no real card is charged.
     pub demo: bool,
     pub setup: CardSetup,
+    /// Set when the link asks the customer to confirm a payment (3-D Secure) instead of saving a
+    /// card; `setup.client_secret` is then the PaymentIntent's.
+    pub payment: Option<crate::features::charges::dto::PaymentToConfirm>,
 }
 
-/// What Stripe.js needs to mount the Payment Element for this link's SetupIntent.
+/// What Stripe.js needs for this link's SetupIntent (or PaymentIntent, for a payment to confirm).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CardSetup {
     pub publishable_key: String,

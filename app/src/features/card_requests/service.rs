@@ -468,6 +468,7 @@ pub async fn card_page(
             client_secret,
             stripe_js_url: state.stripe_js_url(connection.emulated),
         },
+        payment: None,
     })
 }
 

@@ -49,7 +49,8 @@ pub struct ChargeView {
     pub at: String,
 }
 
-/// What the customer's confirm page shows for a charge waiting for them.
+/// What the customer's confirm page shows for a charge waiting for them. The PaymentIntent's
+/// client secret is the page's `CardSetup::client_secret`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PaymentToConfirm {
     pub amount_text: String,
@@ -57,7 +58,6 @@ pub struct PaymentToConfirm {
     /// "Visa •••• 3184".
     pub card: String,
     /// For `stripe.confirmPayment({clientSecret, confirmParams: {payment_method}})`.
-    pub client_secret: String,
     pub payment_method_id: String,
     /// The PaymentIntent waits in `requires_action`: `handleNextAction` instead of confirm.
     pub requires_action: bool,

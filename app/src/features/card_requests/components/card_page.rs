@@ -95,6 +95,7 @@ fn CardForm(page: CardPage) -> impl IntoView {
         expires_on,
         demo,
         setup,
+        payment: _,
     } = page;
     let form = FormState::new();
 
