@@ -112,6 +112,26 @@ impl ApiError {
         e
     }
 
+    /// 429 as Stripe's rate limiter answers. The limiter runs before the idempotency layer, so
+    /// nothing is saved and a retry with the same key is executed afresh.
+    pub(crate) fn rate_limited() -> Self {
+        let mut e = Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "invalid_request_error",
+            "Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits.",
+        )
+        .with_code("rate_limit");
+        e.saved_for_idempotency = false;
+        e
+    }
+
+    /// A 5xx `api_error`: a problem on Stripe's side, reported without a code.
+    pub(crate) fn server_error(status: StatusCode) -> Self {
+        let mut e = Self::new(status, "api_error", "An unknown error occurred");
+        e.saved_for_idempotency = false;
+        e
+    }
+
     pub(crate) fn with_code(mut self, code: &str) -> Self {
         self.body.insert("code".into(), json!(code));
         self.body.insert("doc_url".into(), json!(doc_url(code)));

@@ -17,8 +17,8 @@ use crate::form::{self, Param, Params};
 use crate::idempotency::{self, SavedResponse};
 use crate::state::{API_VERSION, Ctx, KeyKind, Shared, lock, now, random_alnum};
 use crate::{
-    accounts, authenticate, charges, customers, events, expand, payment_intents, payment_methods,
-    refunds, setup_intents, webhooks,
+    accounts, authenticate, charges, customers, events, expand, faults, payment_intents,
+    payment_methods, refunds, setup_intents, webhooks,
 };
 
 /// A resource handler: decoded parameters and the ids captured from the path.
@@ -118,6 +118,11 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .merge(crate::stripe_js::routes())
         .fallback(handle)
+        // Outermost, so that every route is logged and a fault can name any of them.
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&shared),
+            faults::intercept,
+        ))
         .with_state(shared)
 }
 
@@ -369,7 +374,7 @@ fn process(
     reply
 }
 
-fn set(headers: &mut HeaderMap, name: &'static str, value: &str) {
+pub(crate) fn set(headers: &mut HeaderMap, name: &'static str, value: &str) {
     if let Ok(v) = HeaderValue::from_str(value) {
         headers.insert(HeaderName::from_static(name), v);
     }
@@ -396,6 +401,32 @@ fn cors(headers: &mut HeaderMap) {
     set(headers, "access-control-max-age", "300");
 }
 
+/// A fresh `req_…` id, as Stripe gives every API request.
+pub(crate) fn new_request_id() -> String {
+    format!("req_{}", random_alnum(14))
+}
+
+/// A JSON response with the headers Stripe puts on every API response (CORS, `Request-Id`,
+/// `Stripe-Version` echoing the request's, no caching).
+pub(crate) fn api_response(
+    status: StatusCode,
+    body: Value,
+    request_id: &str,
+    request_headers: &HeaderMap,
+) -> Response {
+    let mut response = (status, axum::Json(body)).into_response();
+    let h = response.headers_mut();
+    cors(h);
+    set(h, "request-id", request_id);
+    let version = request_headers
+        .get("stripe-version")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or(API_VERSION);
+    set(h, "stripe-version", version);
+    set(h, "cache-control", "no-cache, no-store");
+    response
+}
+
 async fn handle(
     State(shared): State<Arc<Shared>>,
     method: Method,
@@ -408,18 +439,10 @@ async fn handle(
         cors(response.headers_mut());
         return response;
     }
-    let request_id = format!("req_{}", random_alnum(14));
+    let request_id = new_request_id();
     let reply = process(&shared, &method, &uri, &headers, &body, &request_id, now());
-    let mut response = (reply.status, axum::Json(reply.body)).into_response();
+    let mut response = api_response(reply.status, reply.body, &request_id, &headers);
     let h = response.headers_mut();
-    cors(h);
-    set(h, "request-id", &request_id);
-    let version = headers
-        .get("stripe-version")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or(API_VERSION);
-    set(h, "stripe-version", version);
-    set(h, "cache-control", "no-cache, no-store");
     if let Some(k) = &reply.idempotency_key {
         set(h, "idempotency-key", k);
         set(

@@ -74,6 +74,37 @@
 //! (`Stripe-Signature: t=…,v1=…`), to the account's endpoints whose `enabled_events` match
 //! (`*` = all), in the background, retried on non-2xx or connection errors with exponential
 //! backoff ([`Emulator::set_webhook_retry`]: 5 attempts from 1 s by default).
+//!
+//! # Faults
+//!
+//! Tests make "Stripe" misbehave with [`Emulator::inject_fault`]: a [`Fault`] names a method, a
+//! path pattern and a [`FaultKind`], and applies to the next `times` requests (default 1) that
+//! match. The path matches exactly unless it says otherwise: `*` is any one segment and a final
+//! `**` any number of segments, so `POST /v1/payment_intents` is creating a PaymentIntent only,
+//! `POST /v1/payment_intents/*/confirm` confirming one, `/v1/payment_intents/**` all of them.
+//! Requests that match no fault — other API paths, Stripe.js and `/emulator/*` included — are
+//! never touched. [`Emulator::clear_faults`] disarms what is left.
+//!
+//! | kind | processed? | the client sees |
+//! |---|---|---|
+//! | `Status(429)` | no | 429, `invalid_request_error` with code `rate_limit`, `Stripe-Should-Retry: true` |
+//! | `Status(500)` (any 5xx) | no | that status, `api_error`, `Stripe-Should-Retry: true` |
+//! | `DelayBeforeProcessing(d)` | after `d`, unless the client gave up first | the normal answer, late |
+//! | `DelayAfterProcessing(d)` | yes | the normal answer, `d` late: a shorter client timeout loses it |
+//! | `DropBeforeProcessing` | no | the connection closed without an answer |
+//! | `DropAfterProcessing` | yes | the connection closed without an answer: the lost response |
+//!
+//! "Processed" is everything a normal request does: objects created, the idempotency key's
+//! response saved, events recorded and webhooks sent. So a retry of a request whose answer was
+//! lost, with the same `Idempotency-Key` and parameters, gets the saved answer with
+//! `Idempotent-Replayed: true`, and nothing is created twice.
+//!
+//! # Request log
+//!
+//! [`Emulator::requests`] lists the last 5,000 requests, oldest first: method, path,
+//! `Idempotency-Key`, `Request-Id`, the [`Outcome`] (answered with a status, processed but its
+//! answer lost, never processed, or still in flight), the fault applied and whether the answer
+//! was an idempotent replay.
 
 #![forbid(unsafe_code)]
 // serde_json's `json!` recurses once per field: the charge object has more fields than the default
@@ -89,6 +120,7 @@ mod customers;
 mod errors;
 mod events;
 mod expand;
+mod faults;
 mod form;
 mod http;
 mod idempotency;
@@ -96,6 +128,7 @@ mod intents;
 mod payment_intents;
 mod payment_methods;
 mod refunds;
+mod serve;
 mod setup_intents;
 mod state;
 pub mod stripe_js;
@@ -108,8 +141,11 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+pub use crate::faults::{Fault, FaultKind, LoggedRequest, Outcome};
 use crate::state::{RetryPolicy, Shared, Store, account_id_for_suffix, lock};
 pub use crate::webhooks::WebhookDelivery;
+/// The HTTP method type [`Fault`] and [`LoggedRequest`] use.
+pub use axum::http::Method;
 
 /// Where the emulator listens. Port 0 picks a free port (tests); demo mode uses 127.0.0.1:12111.
 #[derive(Debug, Clone)]
@@ -170,13 +206,11 @@ impl Emulator {
             deliveries: Mutex::new(Vec::new()),
             in_flight: AtomicUsize::new(0),
             http,
+            faults: faults::Faults::default(),
+            log: faults::RequestLog::default(),
         });
         let app = http::router(Arc::clone(&shared));
-        let server = tokio::spawn(async move {
-            if let Err(e) = axum::serve(listener, app).await {
-                tracing::error!(error = %e, "stripe emulator stopped");
-            }
-        });
+        let server = tokio::spawn(serve::serve(listener, app));
         tracing::info!(%addr, "stripe emulator listening");
         Ok(Emulator {
             shared,
@@ -264,6 +298,23 @@ impl Emulator {
             .retry
             .max_attempts
             .store(max_attempts.max(1), Ordering::Relaxed);
+    }
+
+    /// Arms a fault for the next matching requests (see [`Fault`] and the module docs,
+    /// "Faults"). Faults apply in the order injected; each request uses up at most one.
+    pub fn inject_fault(&self, fault: Fault) {
+        self.shared.faults.inject(fault);
+    }
+
+    /// Disarms every fault not yet used up.
+    pub fn clear_faults(&self) {
+        self.shared.faults.clear();
+    }
+
+    /// The last requests the emulator received (up to 5,000), oldest first, with what became
+    /// of each. Requests still running are included, as [`Outcome::InFlight`].
+    pub fn requests(&self) -> Vec<LoggedRequest> {
+        self.shared.log.snapshot()
     }
 
     /// Waits until no webhook delivery is in flight (all delivered or abandoned), at most

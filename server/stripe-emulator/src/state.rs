@@ -18,6 +18,7 @@ use sha2::{Digest, Sha256};
 use crate::charges::Charge;
 use crate::customers::Customer;
 use crate::events::Event;
+use crate::faults::{Faults, RequestLog};
 use crate::idempotency::SavedResponse;
 use crate::payment_intents::PaymentIntent;
 use crate::payment_methods::PaymentMethod;
@@ -175,6 +176,10 @@ pub(crate) struct Shared {
     /// Deliveries started and not yet finished (delivered or given up).
     pub(crate) in_flight: AtomicUsize,
     pub(crate) http: reqwest::Client,
+    /// Injected faults not yet used up.
+    pub(crate) faults: Faults,
+    /// The last requests served, for inspection by tests.
+    pub(crate) log: RequestLog,
 }
 
 /// Locks a mutex, recovering the data if a panicking thread poisoned it: the emulator's state

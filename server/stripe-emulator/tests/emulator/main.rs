@@ -8,6 +8,7 @@ mod common;
 mod auth;
 mod cards;
 mod customers;
+mod faults;
 mod idempotency;
 mod payment_intents;
 mod refunds;
