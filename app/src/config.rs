@@ -85,6 +85,17 @@ pub struct StripeConfig {
     pub api_base: Option<String>,
     /// Where the card page loads Stripe.js for real (non-emulated) connections.
     pub js_url: String,
+    /// Each Stripe call is cut off after this long…
+    pub request_timeout_ms: u64,
+    /// …and tried at most this many times in all (429, 409, 5xx, timeouts, connection errors).
+    pub max_attempts: u32,
+    /// Wait before the first retry; doubled for each next one, plus jitter.
+    pub retry_base_ms: u64,
+    /// How often the reconciler looks for charges and refunds whose outcome was never recorded.
+    pub reconcile_interval_secs: u64,
+    /// How old an unsettled row must be before the reconciler takes it over from the request
+    /// that wrote it (longer than that request's own retries can take).
+    pub reconcile_after_secs: u64,
 }
 
 /// The `stripe.api_base` value that means "the in-process emulator".
@@ -131,6 +142,11 @@ impl Config {
             .set_default("stripe.emulator", true)?
             .set_default("stripe.emulator_port", 12111)?
             .set_default("stripe.js_url", "https://js.stripe.com/v3/")?
+            .set_default("stripe.request_timeout_ms", 20_000)?
+            .set_default("stripe.max_attempts", 3)?
+            .set_default("stripe.retry_base_ms", 500)?
+            .set_default("stripe.reconcile_interval_secs", 60)?
+            .set_default("stripe.reconcile_after_secs", 120)?
             .set_default("session.ttl_hours", 24 * 14)?
             .set_default("secrets.key_file", "data/master.key")?;
         if let Some(path) = file {

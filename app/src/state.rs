@@ -28,7 +28,15 @@ impl AppState {
         } else {
             configured.map(ToOwned::to_owned)
         };
-        crate::payments::StripeEndpoint { api_base }
+        let stripe = &self.config.stripe;
+        crate::payments::StripeEndpoint {
+            api_base,
+            retry: crate::payments::RetryPolicy {
+                attempts: stripe.max_attempts.max(1),
+                base_delay: std::time::Duration::from_millis(stripe.retry_base_ms),
+                timeout: std::time::Duration::from_millis(stripe.request_timeout_ms.max(1)),
+            },
+        }
     }
 
     /// The Stripe.js the card page loads: the emulator's for demo connections, Stripe's otherwise.

@@ -38,8 +38,9 @@ pub struct Application {
     router: Router,
     state: AppState,
     demo_login: Option<DemoLogin>,
-    /// Kept alive for as long as the app: dropping it stops the emulator.
-    _emulator: Option<Emulator>,
+    /// Kept alive for as long as the app (dropping the last handle stops the emulator), and
+    /// shared with tests, which inject faults and read its request log.
+    emulator: Option<Arc<Emulator>>,
 }
 
 impl Application {
@@ -74,7 +75,7 @@ impl Application {
             router,
             state,
             demo_login,
-            _emulator: emulator,
+            emulator: emulator.map(Arc::new),
         })
     }
 
@@ -94,6 +95,17 @@ impl Application {
         self.state.emulator_base.clone()
     }
 
+    /// What server functions see: the database, the configuration, the secrets (tests drive
+    /// background jobs such as the reconciler with it).
+    pub fn state(&self) -> AppState {
+        self.state.clone()
+    }
+
+    /// The in-process Stripe emulator, when it runs.
+    pub fn emulator(&self) -> Option<Arc<Emulator>> {
+        self.emulator.clone()
+    }
+
     pub fn demo_login(&self) -> Option<&DemoLogin> {
         self.demo_login.as_ref()
     }
@@ -101,6 +113,8 @@ impl Application {
     /// Serves until Ctrl-C / SIGTERM, finishing requests in flight.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         spawn_housekeeping(self.state.db.clone());
+        // Charges and refunds left unsettled by a crash or a lost answer are settled first thing.
+        app::features::charges::reconciler::spawn(self.state.clone(), shutdown_signal());
         if self.state.config.smtp.worker {
             let mailer =
                 Mailer::from_config(&self.state.config.smtp).map_err(std::io::Error::other)?;

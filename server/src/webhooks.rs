@@ -33,6 +33,24 @@ struct EventData {
 struct ObjectHead {
     /// Some objects have none (a `balance`).
     id: Option<String>,
+    /// On charges and refunds: the PaymentIntent they belong to (an id, or an object if expanded).
+    #[serde(default)]
+    payment_intent: Option<serde_json::Value>,
+}
+
+impl ObjectHead {
+    fn id(&self) -> Result<&str, app::error::AppError> {
+        self.id
+            .as_deref()
+            .ok_or_else(|| app::error::AppError::internal("event object without an id"))
+    }
+
+    fn payment_intent_id(&self) -> Option<&str> {
+        match self.payment_intent.as_ref()? {
+            serde_json::Value::String(id) => Some(id),
+            other => other.get("id")?.as_str(),
+        }
+    }
 }
 
 pub async fn receive(
@@ -123,25 +141,50 @@ async fn handle(
 
 /// Hands a stored event to the capability that cares about it, then marks it processed. A
 /// handler error answers 5xx, so Stripe delivers the event again and it is handled then.
-/// Capabilities register here (card requests: `setup_intent.succeeded`; charges next).
+/// Capabilities register here: card requests (`setup_intent.succeeded`), charges
+/// (`payment_intent.*`) and refunds (`charge.refunded`, `refund.*`).
 async fn dispatch(
     state: &AppState,
     connection: &connection::StripeConnection,
     merchant_id: &str,
     head: &EventHead,
 ) -> Result<(), app::error::AppError> {
-    if head.event_type.as_str() == "setup_intent.succeeded" {
-        let setup_intent_id =
-            head.data.object.id.as_deref().ok_or_else(|| {
-                app::error::AppError::internal("setup_intent event without an id")
-            })?;
-        app::features::card_requests::service::complete_from_webhook(
-            state,
-            connection,
-            merchant_id,
-            setup_intent_id,
-        )
-        .await?;
+    let object = &head.data.object;
+    match head.event_type.as_str() {
+        "setup_intent.succeeded" => {
+            app::features::card_requests::service::complete_from_webhook(
+                state,
+                connection,
+                merchant_id,
+                object.id()?,
+            )
+            .await?;
+        }
+        "payment_intent.succeeded"
+        | "payment_intent.payment_failed"
+        | "payment_intent.requires_action"
+        | "payment_intent.canceled" => {
+            app::features::charges::service::settle_from_webhook(
+                state,
+                connection,
+                merchant_id,
+                object.id()?,
+            )
+            .await?;
+        }
+        // Refunds made here or in Stripe's dashboard, and their later outcome.
+        "charge.refunded" | "charge.refund.updated" | "refund.updated" | "refund.failed" => {
+            if let Some(payment_intent_id) = object.payment_intent_id() {
+                app::features::charges::service::reconcile_refunds(
+                    state,
+                    connection,
+                    merchant_id,
+                    payment_intent_id,
+                )
+                .await?;
+            }
+        }
+        _ => {}
     }
     let processed = stripe_event::ActiveModel {
         processed_at: Set(Some(Utc::now())),

@@ -8,6 +8,9 @@ pub mod keys;
 pub mod operations;
 pub mod webhook_signature;
 
+use std::future::Future;
+use std::time::Duration;
+
 use secrecy::{ExposeSecret, SecretString};
 use stripe::{Client, ClientBuilder, StripeError};
 use stripe_client_core::{RequestBuilder, StripeMethod};
@@ -37,6 +40,10 @@ impl From<StripeError> for PaymentsError {
                 tracing::debug!(message = %api.message.as_deref().unwrap_or_default(), "stripe refused key");
                 Self::InvalidKey
             }
+            // Still busy or broken after our retries: the caller may try again later.
+            StripeError::Stripe(api, status) if is_transient_status(status) => {
+                Self::Unavailable(format!("{status}: {}", api.message.unwrap_or_default()))
+            }
             StripeError::Stripe(api, status) => Self::Api {
                 status,
                 code: api.code.map(|c| c.to_string()),
@@ -47,15 +54,51 @@ impl From<StripeError> for PaymentsError {
     }
 }
 
-/// Where the API lives: `None` is api.stripe.com.
+/// 429 (rate limited), 409 (the same idempotency key is still being processed) and 5xx: the
+/// request may be sent again with the same idempotency key.
+fn is_transient_status(status: u16) -> bool {
+    status == 429 || status == 409 || status >= 500
+}
+
+fn is_transient(err: &StripeError) -> bool {
+    match err {
+        StripeError::Stripe(_, status) => is_transient_status(*status),
+        StripeError::ClientError(_) | StripeError::Timeout => true,
+        StripeError::JSONDeserialize(_) | StripeError::ConfigError(_) => false,
+    }
+}
+
+/// How hard one Stripe call tries: each attempt is cut off after `timeout`; a transient failure
+/// (see [`is_transient`]) is retried after `base_delay × 2ⁿ` plus jitter, up to `attempts` in all.
+/// Every attempt sends the same request, so the same idempotency key.
+#[derive(Debug, Clone)]
+pub struct RetryPolicy {
+    pub attempts: u32,
+    pub base_delay: Duration,
+    pub timeout: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            attempts: 3,
+            base_delay: Duration::from_millis(500),
+            timeout: Duration::from_secs(20),
+        }
+    }
+}
+
+/// Where the API lives (`None` is api.stripe.com) and how calls to it are retried.
 #[derive(Debug, Clone, Default)]
 pub struct StripeEndpoint {
     pub api_base: Option<String>,
+    pub retry: RetryPolicy,
 }
 
 /// A client for one merchant's account.
 pub struct StripeAccount {
     client: Client,
+    retry: RetryPolicy,
 }
 
 impl StripeAccount {
@@ -70,11 +113,52 @@ impl StripeAccount {
         let client = builder
             .build()
             .map_err(|e| PaymentsError::Unavailable(e.to_string()))?;
-        Ok(Self { client })
+        Ok(Self {
+            client,
+            retry: endpoint.retry.clone(),
+        })
     }
 
     pub fn client(&self) -> &Client {
         &self.client
+    }
+
+    /// Runs `call` under the account's [`RetryPolicy`]. Only for calls that are safe to repeat:
+    /// reads, and writes that carry an idempotency key (Stripe then answers a repeat with the
+    /// first answer instead of acting twice).
+    pub(crate) async fn with_retries<T, F, Fut>(
+        &self,
+        what: &str,
+        mut call: F,
+    ) -> Result<T, StripeError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, StripeError>>,
+    {
+        let attempts = self.retry.attempts.max(1);
+        let mut attempt = 1;
+        loop {
+            let error = match tokio::time::timeout(self.retry.timeout, call()).await {
+                Ok(Ok(value)) => return Ok(value),
+                Ok(Err(err)) if !is_transient(&err) => return Err(err),
+                Ok(Err(err)) => err,
+                Err(_) => StripeError::Timeout,
+            };
+            if attempt >= attempts {
+                tracing::warn!(what, attempts, error = %error, "stripe call gave up");
+                return Err(error);
+            }
+            let backoff = self
+                .retry
+                .base_delay
+                .saturating_mul(1 << (attempt - 1).min(10));
+            // Up to half the backoff again, so many clients retrying at once spread out.
+            let jitter_ms = u64::try_from(backoff.as_millis() / 2).unwrap_or(0);
+            let jitter = Duration::from_millis(rand::random::<u64>() % (jitter_ms + 1));
+            tracing::info!(what, attempt, error = %error, "stripe call failed; retrying");
+            tokio::time::sleep(backoff + jitter).await;
+            attempt += 1;
+        }
     }
 
     /// `GET /v1/account`: proves the key works and tells whose account it is.

@@ -11,7 +11,7 @@ use stripe_core::payment_intent::{
     CreatePaymentIntentAutomaticPaymentMethodsAllowRedirects, CreatePaymentIntentOffSession,
     RetrievePaymentIntent,
 };
-use stripe_core::refund::CreateRefund;
+use stripe_core::refund::{CreateRefund, ListRefund};
 use stripe_core::setup_intent::{
     ConfirmSetupIntent, CreateSetupIntent, CreateSetupIntentAutomaticPaymentMethods,
     CreateSetupIntentAutomaticPaymentMethodsAllowRedirects, CreateSetupIntentUsage,
@@ -96,6 +96,9 @@ pub enum ChargeOutcome {
     AuthenticationRequired {
         payment_intent_id: String,
         client_secret: String,
+        /// The PaymentIntent sits in `requires_action` (`handleNextAction`); otherwise it waits in
+        /// `requires_payment_method` for an on-session confirm with the same card.
+        requires_action: bool,
     },
     Declined {
         payment_intent_id: Option<String>,
@@ -111,6 +114,8 @@ pub enum ChargeOutcome {
 }
 
 pub struct OffSessionCharge<'a> {
+    /// Ours; goes into the PaymentIntent's metadata.
+    pub charge_id: &'a str,
     pub customer_id: &'a str,
     pub payment_method_id: &'a str,
     /// Minor units (cents).
@@ -225,7 +230,9 @@ impl StripeAccount {
         Ok(())
     }
 
-    /// Charges a saved card with the customer absent (`off_session=true, confirm=true`).
+    /// Charges a saved card with the customer absent (`off_session=true, confirm=true`), retried
+    /// under the account's policy with the charge's own idempotency key: however often it is sent,
+    /// Stripe makes one PaymentIntent. Our charge id goes into metadata for the dashboard.
     pub async fn charge_off_session(
         &self,
         charge: OffSessionCharge<'_>,
@@ -233,21 +240,32 @@ impl StripeAccount {
         let currency: stripe_types::Currency = charge.currency.parse().map_err(|_| {
             PaymentsError::Unavailable(format!("unknown currency {}", charge.currency))
         })?;
-        let result = CreatePaymentIntent::new(charge.amount, currency)
-            .customer(charge.customer_id)
-            .payment_method(charge.payment_method_id)
-            .description(charge.description)
-            .automatic_payment_methods(CreatePaymentIntentAutomaticPaymentMethods {
-                enabled: true,
-                allow_redirects: Some(
-                    CreatePaymentIntentAutomaticPaymentMethodsAllowRedirects::Never,
-                ),
+        let strategy = idempotent(charge.idempotency_key)?;
+        let client = self.client();
+        let result = self
+            .with_retries("create payment intent", || {
+                let request = CreatePaymentIntent::new(charge.amount, currency.clone())
+                    .customer(charge.customer_id)
+                    .payment_method(charge.payment_method_id)
+                    .description(charge.description)
+                    .metadata([("charge_id".to_owned(), charge.charge_id.to_owned())])
+                    .automatic_payment_methods(CreatePaymentIntentAutomaticPaymentMethods {
+                        enabled: true,
+                        allow_redirects: Some(
+                            CreatePaymentIntentAutomaticPaymentMethodsAllowRedirects::Never,
+                        ),
+                    })
+                    .off_session(CreatePaymentIntentOffSession::Bool(true))
+                    .confirm(true);
+                let strategy = strategy.clone();
+                async move {
+                    request
+                        .customize()
+                        .request_strategy(strategy)
+                        .send(client)
+                        .await
+                }
             })
-            .off_session(CreatePaymentIntentOffSession::Bool(true))
-            .confirm(true)
-            .customize()
-            .request_strategy(idempotent(charge.idempotency_key)?)
-            .send(self.client())
             .await;
         match result {
             Ok(pi) => Ok(payment_outcome(pi)),
@@ -260,30 +278,92 @@ impl StripeAccount {
         &self,
         payment_intent_id: &str,
     ) -> Result<ChargeOutcome, PaymentsError> {
-        Ok(payment_outcome(
-            RetrievePaymentIntent::new(payment_intent_id)
-                .send(self.client())
-                .await?,
-        ))
+        let client = self.client();
+        let pi = self
+            .with_retries("retrieve payment intent", || {
+                let request = RetrievePaymentIntent::new(payment_intent_id);
+                async move { request.send(client).await }
+            })
+            .await?;
+        Ok(payment_outcome(pi))
     }
 
-    /// Refunds all (`amount: None`) or part of a payment; returns the refund id.
+    /// Refunds all (`amount: None`) or part of a payment, retried with the refund's own
+    /// idempotency key; `refund_id` (ours) goes into metadata so a `charge.refunded` webhook can
+    /// tell our refunds from ones made in Stripe's dashboard.
     pub async fn refund(
         &self,
         payment_intent_id: &str,
         amount: Option<i64>,
+        refund_id: &str,
         idempotency_key: &str,
-    ) -> Result<String, PaymentsError> {
-        let mut request = CreateRefund::new().payment_intent(payment_intent_id);
-        if let Some(amount) = amount {
-            request = request.amount(amount);
-        }
-        let refund = request
-            .customize()
-            .request_strategy(idempotent(idempotency_key)?)
-            .send(self.client())
+    ) -> Result<RefundSummary, PaymentsError> {
+        let strategy = idempotent(idempotency_key)?;
+        let client = self.client();
+        let refund = self
+            .with_retries("create refund", || {
+                let mut request = CreateRefund::new()
+                    .payment_intent(payment_intent_id)
+                    .metadata([("refund_id".to_owned(), refund_id.to_owned())]);
+                if let Some(amount) = amount {
+                    request = request.amount(amount);
+                }
+                let strategy = strategy.clone();
+                async move {
+                    request
+                        .customize()
+                        .request_strategy(strategy)
+                        .send(client)
+                        .await
+                }
+            })
             .await?;
-        Ok(refund.id.to_string())
+        Ok(refund_summary(&refund))
+    }
+
+    /// Every refund of a payment, however it was made (ours, Stripe's dashboard).
+    pub async fn list_refunds(
+        &self,
+        payment_intent_id: &str,
+    ) -> Result<Vec<RefundSummary>, PaymentsError> {
+        let client = self.client();
+        let list = self
+            .with_retries("list refunds", || {
+                let request = ListRefund::new()
+                    .payment_intent(payment_intent_id)
+                    .limit(100);
+                async move { request.send(client).await }
+            })
+            .await?;
+        Ok(list.data.iter().map(refund_summary).collect())
+    }
+}
+
+/// A refund as we keep it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefundSummary {
+    pub id: String,
+    pub amount: i64,
+    /// `pending`, `succeeded`, `failed`, `canceled`, `requires_action`.
+    pub status: String,
+    pub failure_reason: Option<String>,
+    /// Our refund id, for refunds we made.
+    pub our_refund_id: Option<String>,
+}
+
+fn refund_summary(refund: &stripe_shared::Refund) -> RefundSummary {
+    RefundSummary {
+        id: refund.id.to_string(),
+        amount: refund.amount,
+        status: refund
+            .status
+            .clone()
+            .unwrap_or_else(|| "pending".to_owned()),
+        failure_reason: refund.failure_reason.clone(),
+        our_refund_id: refund
+            .metadata
+            .as_ref()
+            .and_then(|m| m.get("refund_id").cloned()),
     }
 }
 
@@ -296,7 +376,23 @@ fn payment_outcome(pi: stripe_shared::PaymentIntent) -> ChargeOutcome {
         PaymentIntentStatus::RequiresAction => ChargeOutcome::AuthenticationRequired {
             payment_intent_id: id,
             client_secret: pi.client_secret.unwrap_or_default(),
+            requires_action: true,
         },
+        // An off-session attempt the bank refused without the customer: it waits for them to
+        // confirm on-session with the same card.
+        PaymentIntentStatus::RequiresPaymentMethod
+            if pi
+                .last_payment_error
+                .as_deref()
+                .and_then(|e| e.code.as_ref())
+                .is_some_and(|c| c.to_string() == "authentication_required") =>
+        {
+            ChargeOutcome::AuthenticationRequired {
+                payment_intent_id: id,
+                client_secret: pi.client_secret.unwrap_or_default(),
+                requires_action: false,
+            }
+        }
         PaymentIntentStatus::RequiresPaymentMethod => {
             let error = pi.last_payment_error.as_deref();
             ChargeOutcome::Declined {
@@ -330,6 +426,7 @@ fn declined(api: stripe::ApiErrors) -> ChargeOutcome {
         return ChargeOutcome::AuthenticationRequired {
             payment_intent_id: pi.id.to_string(),
             client_secret: pi.client_secret.unwrap_or_default(),
+            requires_action: false,
         };
     }
     ChargeOutcome::Declined {
@@ -337,5 +434,104 @@ fn declined(api: stripe::ApiErrors) -> ChargeOutcome {
         code,
         decline_code: api.decline_code,
         message: api.message.unwrap_or_default(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Create Payment Option (a card entered by staff) and Remove
+
+/// A SetupIntent read back before its card is recorded: whose it is and where it got to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnedSetupIntent {
+    /// The Stripe customer the card is saved to.
+    pub customer_id: Option<String>,
+    pub metadata: std::collections::HashMap<String, String>,
+    pub state: SetupState,
+}
+
+/// How a detach ended when it did not fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detached {
+    /// Stripe detached the card now.
+    Now,
+    /// The card was no longer attached (removed in Stripe's dashboard, or an earlier attempt
+    /// whose answer was lost) or no longer exists.
+    AlreadyGone,
+}
+
+impl StripeAccount {
+    /// A SetupIntent for a card that a staff member enters in the app; `metadata` records who
+    /// and for which of our customers, for Stripe's dashboard.
+    pub async fn create_setup_intent_with_metadata(
+        &self,
+        customer_id: &str,
+        metadata: &[(&str, &str)],
+        idempotency_key: &str,
+    ) -> Result<SetupIntentSummary, PaymentsError> {
+        let intent = CreateSetupIntent::new()
+            .customer(customer_id)
+            .usage(CreateSetupIntentUsage::OffSession)
+            .automatic_payment_methods(CreateSetupIntentAutomaticPaymentMethods {
+                enabled: true,
+                allow_redirects: Some(
+                    CreateSetupIntentAutomaticPaymentMethodsAllowRedirects::Never,
+                ),
+            })
+            .metadata(
+                metadata
+                    .iter()
+                    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                    .collect::<std::collections::HashMap<_, _>>(),
+            )
+            .customize()
+            .request_strategy(idempotent(idempotency_key)?)
+            .send(self.client())
+            .await?;
+        Ok(setup_summary(intent))
+    }
+
+    /// The SetupIntent with its customer, or `None` when this account has no such SetupIntent.
+    pub async fn find_setup_intent(
+        &self,
+        id: &str,
+    ) -> Result<Option<OwnedSetupIntent>, PaymentsError> {
+        match RetrieveSetupIntent::new(id).send(self.client()).await {
+            Ok(si) => Ok(Some(OwnedSetupIntent {
+                customer_id: si.customer.as_ref().map(|c| c.id().to_string()),
+                metadata: si.metadata.clone().unwrap_or_default(),
+                state: setup_summary(si).state,
+            })),
+            Err(stripe::StripeError::Stripe(_, 404)) => Ok(None),
+            Err(other) => Err(other.into()),
+        }
+    }
+
+    /// Detaches a saved card; a card Stripe no longer holds attached counts as done, so a retry
+    /// after a lost answer (or a removal made in Stripe's dashboard) succeeds.
+    pub async fn detach_card_if_attached(
+        &self,
+        payment_method_id: &str,
+    ) -> Result<Detached, PaymentsError> {
+        match DetachPaymentMethod::new(payment_method_id)
+            .send(self.client())
+            .await
+        {
+            Ok(_) => Ok(Detached::Now),
+            Err(stripe::StripeError::Stripe(_, 404)) => Ok(Detached::AlreadyGone),
+            // Stripe refuses to detach a card that is not attached; ask it whether that is the
+            // reason rather than trusting the wording of the error.
+            Err(stripe::StripeError::Stripe(api, 400)) => {
+                match RetrievePaymentMethod::new(payment_method_id)
+                    .send(self.client())
+                    .await
+                {
+                    Ok(pm) if pm.customer.is_none() => Ok(Detached::AlreadyGone),
+                    Err(stripe::StripeError::Stripe(_, 404)) => Ok(Detached::AlreadyGone),
+                    Ok(_) => Err(stripe::StripeError::Stripe(api, 400).into()),
+                    Err(other) => Err(other.into()),
+                }
+            }
+            Err(other) => Err(other.into()),
+        }
     }
 }

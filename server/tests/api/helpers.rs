@@ -9,6 +9,10 @@ pub struct TestApp {
     pub address: String,
     pub db: DatabaseConnection,
     pub emulator_base: String,
+    /// The app's Stripe emulator: inject faults, read its request log, count objects.
+    pub emulator: std::sync::Arc<stripe_emulator::Emulator>,
+    /// The app's own state, to run background jobs (the reconciler) at a chosen moment.
+    pub state: app::state::AppState,
     _database: TestDatabase,
 }
 
@@ -81,6 +85,12 @@ pub fn test_config(database_url: &str) -> Config {
         ("APP__STRIPE__API_BASE", "emulator"),
         // The outbox tests drive the worker themselves, against their own SMTP sink.
         ("APP__SMTP__WORKER", "false"),
+        // Stripe calls: short cut-offs and quick retries, so fault tests finish fast; the
+        // reconciler takes over unsettled rows at once when a test runs it.
+        ("APP__STRIPE__REQUEST_TIMEOUT_MS", "2000"),
+        ("APP__STRIPE__RETRY_BASE_MS", "10"),
+        ("APP__STRIPE__RECONCILE_AFTER_SECS", "0"),
+        ("APP__STRIPE__RECONCILE_INTERVAL_SECS", "3600"),
     ];
     Config::from_pairs(&vars).expect("test config")
 }
@@ -95,11 +105,17 @@ pub async fn spawn_app() -> TestApp {
     let emulator_base = application
         .emulator_base()
         .expect("tests run the Stripe emulator");
+    let emulator = application
+        .emulator()
+        .expect("tests run the Stripe emulator");
+    let state = application.state();
     tokio::spawn(application.run_until_stopped());
     TestApp {
         address,
         db,
         emulator_base,
+        emulator,
+        state,
         _database: database,
     }
 }

@@ -16,6 +16,7 @@ async fn emulator_account() -> (Emulator, StripeAccount) {
     let key = SecretString::from(format!("sk_test_{}", uuid::Uuid::new_v4().simple()));
     let endpoint = StripeEndpoint {
         api_base: Some(emulator.base_url()),
+        ..StripeEndpoint::default()
     };
     let account = StripeAccount::new(&key, &endpoint).unwrap();
     (emulator, account)
@@ -81,6 +82,7 @@ async fn charge(
 ) -> ChargeOutcome {
     account
         .charge_off_session(OffSessionCharge {
+            charge_id: idempotency_key,
             customer_id: customer,
             payment_method_id: payment_method,
             amount: 12_50,
@@ -122,16 +124,22 @@ pub async fn visa_path(account: &StripeAccount) {
     );
     let refund_key = key("refund");
     let refund = account
-        .refund(&payment_intent_id, Some(500), &refund_key)
+        .refund(&payment_intent_id, Some(500), "our-refund-1", &refund_key)
         .await
         .unwrap();
-    assert!(refund.starts_with("re_"));
+    assert!(refund.id.starts_with("re_"));
+    assert_eq!(refund.amount, 500);
+    assert_eq!(refund.our_refund_id.as_deref(), Some("our-refund-1"));
     assert_eq!(
         account
-            .refund(&payment_intent_id, Some(500), &refund_key)
+            .refund(&payment_intent_id, Some(500), "our-refund-1", &refund_key)
             .await
             .unwrap(),
         refund
+    );
+    assert_eq!(
+        account.list_refunds(&payment_intent_id).await.unwrap(),
+        vec![refund]
     );
 
     account.detach_card(&payment_method).await.unwrap();
@@ -192,6 +200,7 @@ async fn a_revoked_key_is_reported_as_such() {
     let (emulator, _) = emulator_account().await;
     let endpoint = StripeEndpoint {
         api_base: Some(emulator.base_url()),
+        ..StripeEndpoint::default()
     };
     let live =
         StripeAccount::new(&SecretString::from("sk_live_0123456789abcdef"), &endpoint).unwrap();

@@ -142,6 +142,7 @@ async fn events_from_stripe_reach_the_merchants_webhook_endpoint() {
         &secrecy::SecretString::from(sk.clone()),
         &StripeEndpoint {
             api_base: Some(app.emulator_base.clone()),
+            ..StripeEndpoint::default()
         },
     )
     .unwrap();

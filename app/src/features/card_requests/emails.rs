@@ -80,7 +80,7 @@ impl CardSavedEmail<'_> {
     }
 }
 
-fn render(template: &impl Template) -> Result<String, AppError> {
+pub(crate) fn render(template: &impl Template) -> Result<String, AppError> {
     template.render().map_err(AppError::internal)
 }
 

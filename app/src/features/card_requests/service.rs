@@ -20,6 +20,7 @@ use crate::entities::card_request::{self, COMPLETED, PENDING, REVOKED};
 use crate::entities::{customer, merchant, new_id, outbox_email, payment_option, staff_user};
 use crate::error::AppError;
 use crate::features::auth::service::Authenticated;
+use crate::features::charges;
 use crate::features::customers::dto::full_name;
 use crate::features::customers::service::find_model;
 use crate::features::notifications::{live, outbox};
@@ -159,7 +160,7 @@ fn notification_view(
     if state == "failed" {
         timeline.push(("Failed".to_owned(), minute(email.updated_at)));
     }
-    let state_label = match state {
+    let mut state_label = match state {
         "queued" if email.attempts > 0 => "Queued — retrying".to_owned(),
         "queued" => "Queued".to_owned(),
         "sending" => "Sending".to_owned(),
@@ -176,8 +177,14 @@ fn notification_view(
     let title = match email.kind.as_str() {
         KIND_CARD_REQUEST => "Card request",
         KIND_CARD_SAVED_NOTICE => "Card saved notice",
+        charges::service::KIND_PAYMENT_CONFIRMATION => "Payment confirmation request",
+        charges::service::KIND_RECEIPT => "Receipt",
+        charges::service::KIND_PAYMENT_OUTCOME => "Payment update",
         _ => "Email",
     };
+    if state == "completed" && email.kind == charges::service::KIND_PAYMENT_CONFIRMATION {
+        state_label = "Completed — the customer answered".to_owned();
+    }
     NotificationView {
         id: email.id.clone(),
         title: title.to_owned(),
@@ -326,7 +333,7 @@ pub async fn send(
 
 /// The customer's Stripe customer id, created (once: the idempotency key is our customer id) if
 /// there is none yet.
-async fn ensure_stripe_customer(
+pub(crate) async fn ensure_stripe_customer(
     db: &impl ConnectionTrait,
     account: &StripeAccount,
     customer: &customer::Model,
@@ -365,7 +372,7 @@ async fn ensure_stripe_customer(
 
 /// The request behind a token. Unknown tokens count against the client (`link::check_guesses`),
 /// and a client over the limit gets `RateLimited` before any lookup.
-async fn find_by_token(
+pub(crate) async fn find_by_token(
     state: &AppState,
     token: &str,
     client_ip: Option<&str>,
@@ -445,22 +452,33 @@ pub async fn card_page(
             merchant_name: merchant.business_name.clone(),
         })?;
     let account = connection.account(state)?;
-    let setup = setup_intent_for(state, &account, &request, &customer).await?;
-    let client_secret = match setup {
-        Some(secret) => secret,
-        None => {
-            return Err(AppError::LinkUsed {
-                merchant_name: merchant.business_name,
-            });
+    // A link asking the customer to confirm a payment instead of saving a card.
+    let (client_secret, payment) = if request.charge_id.is_some() {
+        match charges::service::payment_to_confirm(state, &account, &request).await? {
+            Some((payment, secret)) => (Some(secret), Some(payment)),
+            None => (None, None),
         }
+    } else {
+        (
+            setup_intent_for(state, &account, &request, &customer).await?,
+            None,
+        )
+    };
+    let Some(client_secret) = client_secret else {
+        return Err(AppError::LinkUsed {
+            merchant_name: merchant.business_name,
+        });
     };
     Ok(CardPage {
         merchant_name: merchant.business_name.clone(),
         customer_first_name: customer.first_name.clone(),
-        purpose: format!(
-            "to keep on file for your bookings with {}",
-            merchant.business_name
-        ),
+        purpose: match &payment {
+            Some(p) => format!("to pay {} for {}", p.amount_text, p.description),
+            None => format!(
+                "to keep on file for your bookings with {}",
+                merchant.business_name
+            ),
+        },
         expires_on: request.expires_at.format("%Y-%m-%d").to_string(),
         demo: connection.emulated,
         setup: CardSetup {
@@ -468,7 +486,7 @@ pub async fn card_page(
             client_secret,
             stripe_js_url: state.stripe_js_url(connection.emulated),
         },
-        payment: None,
+        payment,
     })
 }
 
@@ -531,6 +549,10 @@ pub async fn complete_from_page(
     client_ip: Option<&str>,
 ) -> Result<CardView, AppError> {
     let request = find_by_token(state, token, client_ip).await?;
+    if request.charge_id.is_some() {
+        // A payment confirmation link saves no card.
+        return Err(AppError::SetupIncomplete);
+    }
     if let Some(card) = saved_card(&state.db, &request).await? {
         return Ok(card);
     }
