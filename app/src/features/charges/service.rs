@@ -1497,15 +1497,32 @@ async fn record_dashboard_refund(
 // ---------------------------------------------------------------------------------------------
 // The reconciler's part
 
-/// Charges and refunds the reconciler should look at: unsettled and untouched for `older_than`.
+/// How often a charge waiting for the customer is checked with Stripe in case its webhook was
+/// missed: a customer may take days, and each check is a Stripe call.
+const WAITING_RECHECK: Duration = Duration::minutes(15);
+
+/// Charges and refunds the reconciler should look at: unsettled and untouched for `older_than`
+/// (charges waiting for the customer: for [`WAITING_RECHECK`] at least).
 pub(crate) async fn unsettled(
     db: &impl ConnectionTrait,
     older_than: chrono::DateTime<Utc>,
     limit: u64,
 ) -> Result<(Vec<charge::Model>, Vec<refund::Model>), AppError> {
+    let waiting_older_than = std::cmp::min(older_than, Utc::now() - WAITING_RECHECK);
     let charges = charge::Entity::find()
-        .filter(charge::Column::Status.is_in([charge::PENDING, charge::REQUIRES_ACTION]))
-        .filter(charge::Column::UpdatedAt.lte(older_than))
+        .filter(
+            sea_orm::Condition::any()
+                .add(
+                    sea_orm::Condition::all()
+                        .add(charge::Column::Status.eq(charge::PENDING))
+                        .add(charge::Column::UpdatedAt.lte(older_than)),
+                )
+                .add(
+                    sea_orm::Condition::all()
+                        .add(charge::Column::Status.eq(charge::REQUIRES_ACTION))
+                        .add(charge::Column::UpdatedAt.lte(waiting_older_than)),
+                ),
+        )
         .order_by_asc(charge::Column::UpdatedAt)
         .limit(limit)
         .all(db)

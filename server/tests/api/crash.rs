@@ -1,0 +1,268 @@
+//! R3 with a real crash: the server binary runs as a child process and is killed (SIGKILL) while
+//! Stripe — the emulator, in this test process so it outlives the server — has made the charge and
+//! holds back the answer. Restarted on the same database, the server's start-up reconciler settles
+//! the charge from Stripe: nothing lost, no second PaymentIntent.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use app::entities::{activity, charge, customer, new_id, payment_option};
+use app::payments::operations::SetupState;
+use app::payments::{StripeAccount, StripeEndpoint};
+use chrono::Utc;
+use reqwest::StatusCode;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Database, EntityTrait, PaginatorTrait, QueryFilter, Set,
+};
+use secrecy::SecretString;
+use stripe_emulator::{Emulator, EmulatorConfig, Fault, FaultKind, Method, ObjectKind};
+
+use crate::helpers::Browser;
+use crate::stripe_connection::{WEBHOOK_SECRET, connect_with_keys, test_keys};
+
+/// The server binary with its own SQLite file, talking to `stripe_base` for pasted keys.
+struct ChildServer {
+    child: Child,
+    address: String,
+}
+
+struct ServerSetup {
+    port: u16,
+    database_url: String,
+    master_key: String,
+    stripe_base: String,
+}
+
+impl ServerSetup {
+    async fn start(&self) -> ChildServer {
+        let child = Command::new(env!("CARGO_BIN_EXE_server"))
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("APP__MODE", "demo")
+            .env("APP__SERVER__PORT", self.port.to_string())
+            .env("APP__BASE_URL", format!("http://127.0.0.1:{}", self.port))
+            .env("APP__DATABASE__URL", &self.database_url)
+            .env("APP__SECRETS__MASTER_KEY", &self.master_key)
+            .env("APP__DEMO__SEED", "false")
+            .env("APP__SMTP__WORKER", "false")
+            .env("APP__STRIPE__EMULATOR", "false")
+            .env("APP__STRIPE__API_BASE", &self.stripe_base)
+            // Patient: the charge below must still be waiting for Stripe when it is killed.
+            .env("APP__STRIPE__REQUEST_TIMEOUT_MS", "60000")
+            .env("APP__STRIPE__RECONCILE_AFTER_SECS", "0")
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start the server binary");
+        let address = format!("http://127.0.0.1:{}", self.port);
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Ok(response) = reqwest::get(format!("{address}/health")).await
+                && response.status() == StatusCode::OK
+            {
+                break;
+            }
+            assert!(Instant::now() < deadline, "the server did not come up");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        ChildServer { child, address }
+    }
+}
+
+impl Drop for ChildServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn browser(base: &str) -> Browser {
+    Browser {
+        base: base.to_owned(),
+        client: reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(120))
+            .build()
+            .unwrap(),
+    }
+}
+
+#[tokio::test]
+async fn a_server_killed_between_the_stripe_call_and_the_commit_settles_the_charge_after_restart() {
+    let emulator = Emulator::start(EmulatorConfig {
+        bind: "127.0.0.1:0".parse().unwrap(),
+    })
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let setup = ServerSetup {
+        port: free_port(),
+        database_url: format!("sqlite://{}/app.db?mode=rwc", dir.path().display()),
+        master_key: app::crypto::SecretBox::generate_key(),
+        stripe_base: emulator.base_url(),
+    };
+    let server = setup.start().await;
+
+    // A merchant with pasted test keys, a customer and a Visa on file.
+    let merchant = browser(&server.address);
+    let email = format!("owner-{}@example.com", uuid::Uuid::new_v4().simple());
+    let signed_up = merchant
+        .sign_up("Crash Tours", "Owner Name", &email, "correct horse battery")
+        .await;
+    assert_eq!(signed_up.status(), StatusCode::OK);
+    let (pk, sk) = test_keys();
+    assert_eq!(
+        connect_with_keys(&merchant, &pk, &sk, WEBHOOK_SECRET)
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    let created = merchant
+        .create_customer("Jane", "Doe", "jane@example.com", "")
+        .await;
+    let customer_id = created["id"].as_str().unwrap().to_owned();
+    let db = Database::connect(&setup.database_url).await.unwrap();
+    let account = StripeAccount::new(
+        &SecretString::from(sk.clone()),
+        &StripeEndpoint {
+            api_base: Some(emulator.base_url()),
+            ..StripeEndpoint::default()
+        },
+    )
+    .unwrap();
+    let stripe_customer = account
+        .create_customer("Jane Doe", None, &customer_id, &new_id())
+        .await
+        .unwrap();
+    let intent = account
+        .create_setup_intent(&stripe_customer, &new_id())
+        .await
+        .unwrap();
+    let SetupState::Succeeded { payment_method_id } = account
+        .confirm_setup_intent(&intent.id, "pm_card_visa")
+        .await
+        .unwrap()
+        .state
+    else {
+        panic!("the Visa did not set up");
+    };
+    let stored = customer::Entity::find_by_id(customer_id.clone())
+        .one(&db)
+        .await
+        .unwrap()
+        .unwrap();
+    customer::Entity::update_many()
+        .col_expr(
+            customer::Column::StripeCustomerId,
+            Expr::value(stripe_customer),
+        )
+        .filter(customer::Column::Id.eq(customer_id.as_str()))
+        .exec(&db)
+        .await
+        .unwrap();
+    let now = Utc::now();
+    let option = payment_option::ActiveModel {
+        id: Set(new_id()),
+        merchant_id: Set(stored.merchant_id.clone()),
+        customer_id: Set(customer_id.clone()),
+        stripe_payment_method_id: Set(payment_method_id),
+        brand: Set("visa".to_owned()),
+        last4: Set("4242".to_owned()),
+        exp_month: Set(12),
+        exp_year: Set(2034),
+        is_default: Set(true),
+        source: Set(payment_option::SOURCE_STAFF.to_owned()),
+        added_by_staff_id: Set(None),
+        card_request_id: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        removed_at: Set(None),
+        removed_by_staff_id: Set(None),
+        removal_reason: Set(None),
+    }
+    .insert(&db)
+    .await
+    .unwrap();
+
+    // Stripe makes the PaymentIntent and holds the answer; the server waits for it…
+    emulator.inject_fault(Fault::new(
+        Method::POST,
+        "/v1/payment_intents",
+        FaultKind::DelayAfterProcessing(Duration::from_secs(120)),
+    ));
+    let key = uuid::Uuid::new_v4().simple().to_string();
+    let request = merchant
+        .client
+        .post(format!("{}/api/charge_payment_option", server.address))
+        .form(&[
+            ("customer_id", customer_id.clone()),
+            ("payment_option_id", option.id.clone()),
+            ("amount", "42".to_owned()),
+            ("description", "Sunset kayak tour".to_owned()),
+            ("request_key", key),
+        ]);
+    let charging = tokio::spawn(request.send());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while emulator.count(&sk, ObjectKind::PaymentIntent) == 0 {
+        assert!(Instant::now() < deadline, "Stripe never got the charge");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // …and dies before it can record anything.
+    drop(server);
+    assert!(
+        charging.await.unwrap().is_err(),
+        "the request died with the server"
+    );
+    let rows = charge::Entity::find().all(&db).await.unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].status, charge::PENDING);
+    assert!(rows[0].stripe_payment_intent_id.is_none());
+
+    // Restarted on the same database: the reconciler settles the charge from Stripe at start-up.
+    emulator.clear_faults();
+    let _restarted = setup.start().await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let row = charge::Entity::find_by_id(rows[0].id.clone())
+            .one(&db)
+            .await
+            .unwrap()
+            .unwrap();
+        if row.status == charge::SUCCEEDED {
+            assert!(row.stripe_payment_intent_id.is_some());
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the charge stayed {}",
+            row.status
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        emulator.count(&sk, ObjectKind::PaymentIntent),
+        1,
+        "no second charge"
+    );
+    assert_eq!(charge::Entity::find().count(&db).await.unwrap(), 1);
+    assert_eq!(
+        activity::Entity::find()
+            .filter(activity::Column::Kind.eq("charge_succeeded"))
+            .count(&db)
+            .await
+            .unwrap(),
+        1
+    );
+}
