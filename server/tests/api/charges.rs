@@ -772,7 +772,7 @@ async fn a_refund_made_in_stripes_dashboard_reaches_the_booking_once() {
         app::features::settings::connection::require(&till.app.state, &till.merchant_id)
             .await
             .unwrap();
-    app::features::charges::service::reconcile_refunds(
+    app::features::charges::refunds::reconcile_refunds(
         &till.app.state,
         &connection,
         &till.merchant_id,

@@ -52,13 +52,13 @@ pub async fn refund_charge(
         async move {
             let state = crate::state::app_state()?;
             let auth = crate::features::auth::session::require_staff().await?;
-            let form = super::service::RefundForm {
+            let form = super::refunds::RefundForm {
                 charge_id,
                 amount,
                 reason,
                 request_key,
             };
-            super::service::refund(&state, &auth, form).await
+            super::refunds::refund(&state, &auth, form).await
         }
         .await,
     )

@@ -11,4 +11,6 @@ pub mod emails;
 #[cfg(feature = "ssr")]
 pub mod reconciler;
 #[cfg(feature = "ssr")]
+pub mod refunds;
+#[cfg(feature = "ssr")]
 pub mod service;

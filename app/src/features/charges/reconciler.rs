@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 
-use super::service;
+use super::{refunds, service};
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -39,7 +39,7 @@ pub async fn run_once(state: &AppState) -> Result<Reconciled, AppError> {
         }
     }
     for row in &refunds {
-        match service::reconcile_refund(state, row).await {
+        match refunds::reconcile_refund(state, row).await {
             Ok(()) => done.refunds += 1,
             Err(err) => {
                 done.failed += 1;

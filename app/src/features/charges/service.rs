@@ -29,7 +29,7 @@ use crate::features::customers::service::find_model;
 use crate::features::notifications::{live, outbox};
 use crate::features::settings::connection::{self, StripeConnection, payments_error};
 use crate::money::{Currency, balance_due, refundable};
-use crate::payments::operations::{ChargeOutcome, OffSessionCharge, RefundSummary};
+use crate::payments::operations::{ChargeOutcome, OffSessionCharge};
 use crate::payments::{PaymentsError, StripeAccount};
 use crate::state::AppState;
 
@@ -52,22 +52,13 @@ pub struct ChargeForm {
     pub send_receipt: bool,
 }
 
-/// The Refund form as typed.
-#[derive(Debug, Clone)]
-pub struct RefundForm {
-    pub charge_id: String,
-    pub amount: String,
-    pub reason: String,
-    pub request_key: String,
-}
-
-fn minute(at: chrono::DateTime<Utc>) -> String {
+pub(super) fn minute(at: chrono::DateTime<Utc>) -> String {
     at.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
 /// A form's key for one submission: 16–64 characters of `[A-Za-z0-9_-]` (the browser makes one
 /// per opening of the dialog).
-fn parse_request_key(raw: &str) -> Result<String, AppError> {
+pub(super) fn parse_request_key(raw: &str) -> Result<String, AppError> {
     let key = raw.trim();
     let valid = (16..=64).contains(&key.len())
         && key
@@ -84,7 +75,12 @@ fn parse_request_key(raw: &str) -> Result<String, AppError> {
 }
 
 /// One line of text, required, at most `max` characters.
-fn parse_line(raw: &str, max: usize, empty: &str, label: &str) -> Result<String, String> {
+pub(super) fn parse_line(
+    raw: &str,
+    max: usize,
+    empty: &str,
+    label: &str,
+) -> Result<String, String> {
     let value = raw.trim();
     if value.is_empty() {
         return Err(empty.to_owned());
@@ -108,7 +104,7 @@ async fn find_merchant(
         .ok_or_else(|| AppError::internal("merchant row missing"))
 }
 
-fn currency_of(code: &str) -> Result<Currency, AppError> {
+pub(super) fn currency_of(code: &str) -> Result<Currency, AppError> {
     Currency::parse(code).map_err(|_| AppError::internal(format!("unknown currency {code}")))
 }
 
@@ -286,7 +282,7 @@ pub async fn for_customer(
         .collect()
 }
 
-async fn charge_view(
+pub(super) async fn charge_view(
     db: &impl ConnectionTrait,
     row: &charge::Model,
 ) -> Result<ChargeView, AppError> {
@@ -473,7 +469,7 @@ async fn find_by_request_key(
         .await?)
 }
 
-async fn reload(db: &impl ConnectionTrait, id: &str) -> Result<charge::Model, AppError> {
+pub(super) async fn reload(db: &impl ConnectionTrait, id: &str) -> Result<charge::Model, AppError> {
     charge::Entity::find_by_id(id.to_owned())
         .one(db)
         .await?
@@ -1103,398 +1099,6 @@ pub async fn complete_confirmation(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Refunds
-
-/// Refund all (empty amount) or part of a succeeded charge, with a reason.
-pub async fn refund(
-    state: &AppState,
-    auth: &Authenticated,
-    form: RefundForm,
-) -> Result<ChargeView, AppError> {
-    let db = &state.db;
-    let merchant_id = auth.merchant_id.as_str();
-    let request_key = parse_request_key(&form.request_key)?;
-    if let Some(existing) = find_refund_by_request_key(db, merchant_id, &request_key).await? {
-        return resume_refund(state, existing).await;
-    }
-    let row = charge::Entity::find_by_id(form.charge_id.clone())
-        .filter(charge::Column::MerchantId.eq(merchant_id))
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let currency = currency_of(&row.currency)?;
-    if row.status != charge::SUCCEEDED {
-        return Err(AppError::field(
-            "amount",
-            "Only a succeeded charge can be refunded.",
-        ));
-    }
-    let mut errors = Vec::new();
-    let reason = parse_line(
-        &form.reason,
-        500,
-        "Give a reason for the refund.",
-        "The reason",
-    )
-    .map_err(|m| errors.push(FieldError::new("reason", m)))
-    .ok();
-    let requested = if form.amount.trim().is_empty() {
-        None
-    } else {
-        currency
-            .parse_amount(&form.amount)
-            .map(Some)
-            .map_err(|m| errors.push(FieldError::new("amount", m)))
-            .unwrap_or(None)
-    };
-    let Some(reason) = reason.filter(|_| errors.is_empty()) else {
-        return Err(AppError::validation(errors));
-    };
-    let connection = connection::require(state, merchant_id).await?;
-    let payment_intent_id = row
-        .stripe_payment_intent_id
-        .clone()
-        .ok_or_else(|| AppError::internal("succeeded charge without a PaymentIntent"))?;
-
-    let now = Utc::now();
-    let id = new_id();
-    let txn = db.begin().await?;
-    // Written first: the charge row is locked until commit, so two refunds can't both take the
-    // same refundable rest.
-    charge::Entity::update_many()
-        .col_expr(charge::Column::UpdatedAt, Expr::value(now))
-        .filter(charge::Column::Id.eq(row.id.as_str()))
-        .exec(&txn)
-        .await?;
-    let fresh = reload(&txn, &row.id).await?;
-    let pending: i64 = refund::Entity::find()
-        .filter(refund::Column::MerchantId.eq(merchant_id))
-        .filter(refund::Column::ChargeId.eq(row.id.as_str()))
-        .filter(refund::Column::Status.eq(refund::PENDING))
-        .all(&txn)
-        .await?
-        .iter()
-        .map(|r| r.amount)
-        .sum();
-    let left = refundable(fresh.amount, fresh.refunded_amount + pending);
-    let amount = requested.unwrap_or(left);
-    if left <= 0 || amount > left {
-        txn.rollback().await?;
-        let message = if left <= 0 {
-            "This charge has been refunded in full.".to_owned()
-        } else {
-            format!("At most {} can be refunded.", currency.format(left))
-        };
-        return Err(AppError::field("amount", message));
-    }
-    let inserted = refund::ActiveModel {
-        id: Set(id.clone()),
-        merchant_id: Set(merchant_id.to_owned()),
-        charge_id: Set(row.id.clone()),
-        request_key: Set(request_key.clone()),
-        idempotency_key: Set(format!("cof-refund-{id}")),
-        amount: Set(amount),
-        reason: Set(reason),
-        status: Set(refund::PENDING.to_owned()),
-        stripe_refund_id: Set(None),
-        failure_message: Set(None),
-        created_by_staff_id: Set(Some(auth.staff_user_id.clone())),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(&txn)
-    .await;
-    let refund_row = match inserted {
-        Ok(r) => {
-            txn.commit().await?;
-            r
-        }
-        Err(err) if crate::error::is_unique_violation(&err) => {
-            txn.rollback().await?;
-            let existing = find_refund_by_request_key(db, merchant_id, &request_key)
-                .await?
-                .ok_or_else(|| AppError::internal("refund vanished after a unique violation"))?;
-            return resume_refund(state, existing).await;
-        }
-        Err(err) => return Err(err.into()),
-    };
-    let account = connection.account(state)?;
-    send_refund(state, &account, &refund_row, &payment_intent_id).await?;
-    let row = reload(db, &row.id).await?;
-    charge_view(db, &row).await
-}
-
-async fn find_refund_by_request_key(
-    db: &impl ConnectionTrait,
-    merchant_id: &str,
-    request_key: &str,
-) -> Result<Option<refund::Model>, AppError> {
-    Ok(refund::Entity::find()
-        .filter(refund::Column::MerchantId.eq(merchant_id))
-        .filter(refund::Column::RequestKey.eq(request_key))
-        .one(db)
-        .await?)
-}
-
-async fn resume_refund(state: &AppState, row: refund::Model) -> Result<ChargeView, AppError> {
-    let charge_row = reload(&state.db, &row.charge_id).await?;
-    if row.status == refund::PENDING {
-        let connection = connection::require(state, &row.merchant_id).await?;
-        let account = connection.account(state)?;
-        let payment_intent_id = charge_row
-            .stripe_payment_intent_id
-            .clone()
-            .ok_or_else(|| AppError::internal("refund of a charge without a PaymentIntent"))?;
-        send_refund(state, &account, &row, &payment_intent_id).await?;
-    }
-    let charge_row = reload(&state.db, &row.charge_id).await?;
-    charge_view(&state.db, &charge_row).await
-}
-
-/// Sends the refund (its own idempotency key) and records Stripe's answer.
-pub(crate) async fn send_refund(
-    state: &AppState,
-    account: &StripeAccount,
-    row: &refund::Model,
-    payment_intent_id: &str,
-) -> Result<(), AppError> {
-    match account
-        .refund(
-            payment_intent_id,
-            Some(row.amount),
-            &row.id,
-            &row.idempotency_key,
-        )
-        .await
-    {
-        Ok(summary) => settle_refund(state, row, &summary).await,
-        Err(PaymentsError::Api { message, .. }) => mark_refund_failed(state, row, &message).await,
-        Err(err) => Err(payments_error(err)),
-    }
-}
-
-async fn mark_refund_failed(
-    state: &AppState,
-    row: &refund::Model,
-    message: &str,
-) -> Result<(), AppError> {
-    refund::Entity::update_many()
-        .col_expr(refund::Column::Status, Expr::value(refund::FAILED))
-        .col_expr(
-            refund::Column::FailureMessage,
-            Expr::value(message.chars().take(500).collect::<String>()),
-        )
-        .col_expr(refund::Column::UpdatedAt, Expr::value(Utc::now()))
-        .filter(refund::Column::Id.eq(row.id.as_str()))
-        .filter(refund::Column::Status.eq(refund::PENDING))
-        .exec(&state.db)
-        .await?;
-    Ok(())
-}
-
-/// Records a refund's outcome once: `pending → succeeded` adds its amount to the charge and the
-/// booking, with an activity entry, in one transaction.
-async fn settle_refund(
-    state: &AppState,
-    row: &refund::Model,
-    summary: &RefundSummary,
-) -> Result<(), AppError> {
-    let db = &state.db;
-    let now = Utc::now();
-    match summary.status.as_str() {
-        "succeeded" => {}
-        "failed" | "canceled" => {
-            let reason = summary
-                .failure_reason
-                .as_deref()
-                .unwrap_or("Stripe could not refund it");
-            return mark_refund_failed(state, row, reason).await;
-        }
-        // Pending at Stripe: keep its id; the `charge.refunded` webhook or the reconciler settles it.
-        _ => {
-            refund::Entity::update_many()
-                .col_expr(
-                    refund::Column::StripeRefundId,
-                    Expr::value(summary.id.clone()),
-                )
-                .filter(refund::Column::Id.eq(row.id.as_str()))
-                .exec(db)
-                .await?;
-            return Ok(());
-        }
-    }
-    let txn = db.begin().await?;
-    let won = refund::Entity::update_many()
-        .col_expr(refund::Column::Status, Expr::value(refund::SUCCEEDED))
-        .col_expr(
-            refund::Column::StripeRefundId,
-            Expr::value(summary.id.clone()),
-        )
-        .col_expr(refund::Column::UpdatedAt, Expr::value(now))
-        .filter(refund::Column::Id.eq(row.id.as_str()))
-        .filter(refund::Column::Status.eq(refund::PENDING))
-        .exec(&txn)
-        .await?
-        .rows_affected
-        == 1;
-    if !won {
-        txn.rollback().await?;
-        return Ok(());
-    }
-    let charge_row = apply_refunded_amount(&txn, &row.charge_id, row.amount, now).await?;
-    let currency = currency_of(&charge_row.currency)?;
-    let summary_text = format!(
-        "Refunded {} of {} — reason: {}",
-        currency.format(row.amount),
-        charge_row.description,
-        row.reason
-    );
-    let actor = row
-        .created_by_staff_id
-        .as_deref()
-        .map_or(Actor::Stripe, Actor::Staff);
-    activity::record(
-        &txn,
-        &charge_row.merchant_id,
-        &charge_row.customer_id,
-        actor,
-        activity::REFUND,
-        summary_text,
-    )
-    .await?;
-    txn.commit().await?;
-    live::publish(&charge_row.merchant_id, &charge_row.customer_id);
-    tracing::info!(refund_id = %row.id, "refund succeeded");
-    Ok(())
-}
-
-/// Adds a succeeded refund to its charge and the charge's booking.
-async fn apply_refunded_amount(
-    txn: &impl ConnectionTrait,
-    charge_id: &str,
-    amount: i64,
-    now: chrono::DateTime<Utc>,
-) -> Result<charge::Model, AppError> {
-    charge::Entity::update_many()
-        .col_expr(
-            charge::Column::RefundedAmount,
-            Expr::col(charge::Column::RefundedAmount).add(amount),
-        )
-        .col_expr(charge::Column::UpdatedAt, Expr::value(now))
-        .filter(charge::Column::Id.eq(charge_id))
-        .exec(txn)
-        .await?;
-    let charge_row = reload(txn, charge_id).await?;
-    if let Some(booking_id) = &charge_row.booking_id {
-        booking::Entity::update_many()
-            .col_expr(
-                booking::Column::RefundedAmount,
-                Expr::col(booking::Column::RefundedAmount).add(amount),
-            )
-            .col_expr(booking::Column::UpdatedAt, Expr::value(now))
-            .filter(booking::Column::Id.eq(booking_id.as_str()))
-            .exec(txn)
-            .await?;
-    }
-    Ok(charge_row)
-}
-
-/// `charge.refunded`: every refund of the PaymentIntent as Stripe lists it — ours are settled,
-/// ones made in Stripe's dashboard are recorded (once: unique Stripe refund id per merchant).
-pub async fn reconcile_refunds(
-    state: &AppState,
-    connection: &StripeConnection,
-    merchant_id: &str,
-    payment_intent_id: &str,
-) -> Result<(), AppError> {
-    let db = &state.db;
-    let Some(charge_row) = charge::Entity::find()
-        .filter(charge::Column::MerchantId.eq(merchant_id))
-        .filter(charge::Column::StripePaymentIntentId.eq(payment_intent_id))
-        .one(db)
-        .await?
-    else {
-        return Ok(());
-    };
-    let account = connection.account(state)?;
-    let refunds = account
-        .list_refunds(payment_intent_id)
-        .await
-        .map_err(payments_error)?;
-    for summary in refunds {
-        if let Some(ours) = &summary.our_refund_id {
-            if let Some(row) = refund::Entity::find_by_id(ours.clone())
-                .filter(refund::Column::MerchantId.eq(merchant_id))
-                .one(db)
-                .await?
-            {
-                settle_refund(state, &row, &summary).await?;
-            }
-            continue;
-        }
-        if summary.status != "succeeded" {
-            continue;
-        }
-        record_dashboard_refund(state, &charge_row, &summary).await?;
-    }
-    Ok(())
-}
-
-async fn record_dashboard_refund(
-    state: &AppState,
-    charge_row: &charge::Model,
-    summary: &RefundSummary,
-) -> Result<(), AppError> {
-    let db = &state.db;
-    let now = Utc::now();
-    let txn = db.begin().await?;
-    let inserted = refund::ActiveModel {
-        id: Set(new_id()),
-        merchant_id: Set(charge_row.merchant_id.clone()),
-        charge_id: Set(charge_row.id.clone()),
-        request_key: Set(summary.id.clone()),
-        idempotency_key: Set(summary.id.clone()),
-        amount: Set(summary.amount),
-        reason: Set("Refunded in Stripe's dashboard".to_owned()),
-        status: Set(refund::SUCCEEDED.to_owned()),
-        stripe_refund_id: Set(Some(summary.id.clone())),
-        failure_message: Set(None),
-        created_by_staff_id: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(&txn)
-    .await;
-    match inserted {
-        Ok(_) => {}
-        // Already recorded (a repeated or concurrent event).
-        Err(err) if crate::error::is_unique_violation(&err) => {
-            txn.rollback().await?;
-            return Ok(());
-        }
-        Err(err) => return Err(err.into()),
-    }
-    let updated = apply_refunded_amount(&txn, &charge_row.id, summary.amount, now).await?;
-    let currency = currency_of(&updated.currency)?;
-    activity::record(
-        &txn,
-        &updated.merchant_id,
-        &updated.customer_id,
-        Actor::Stripe,
-        activity::REFUND,
-        format!(
-            "Refunded {} of {} in Stripe's dashboard",
-            currency.format(summary.amount),
-            updated.description
-        ),
-    )
-    .await?;
-    txn.commit().await?;
-    live::publish(&updated.merchant_id, &updated.customer_id);
-    Ok(())
-}
-
-// ---------------------------------------------------------------------------------------------
 // The reconciler's part
 
 /// How often a charge waiting for the customer is checked with Stripe in case its webhook was
@@ -1581,24 +1185,6 @@ pub(crate) async fn reconcile_charge(
         }
         _ => Ok(()),
     }
-}
-
-pub(crate) async fn reconcile_refund(
-    state: &AppState,
-    row: &refund::Model,
-) -> Result<(), AppError> {
-    let charge_row = reload(&state.db, &row.charge_id).await?;
-    let connection = connection::require(state, &row.merchant_id).await?;
-    let account = connection.account(state)?;
-    refund::Entity::update_many()
-        .col_expr(refund::Column::UpdatedAt, Expr::value(Utc::now()))
-        .filter(refund::Column::Id.eq(row.id.as_str()))
-        .exec(&state.db)
-        .await?;
-    let payment_intent_id = charge_row
-        .stripe_payment_intent_id
-        .ok_or_else(|| AppError::internal("refund of a charge without a PaymentIntent"))?;
-    send_refund(state, &account, row, &payment_intent_id).await
 }
 
 #[cfg(test)]
