@@ -9,7 +9,7 @@ use sea_orm_migration::prelude::*;
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-#[derive(DeriveIden)]
+#[derive(DeriveIden, Clone, Copy)]
 enum Merchants {
     Table,
     Id,
@@ -17,23 +17,22 @@ enum Merchants {
     Currency,
 }
 
-#[derive(DeriveIden)]
+#[derive(DeriveIden, Clone, Copy)]
 enum Customers {
     Table,
     Id,
 }
 
-#[derive(DeriveIden)]
+#[derive(DeriveIden, Clone, Copy)]
 enum PaymentOptions {
     Table,
-    Id,
     /// Set when the card is removed (detached at Stripe); the row stays for history.
     RemovedAt,
     RemovedByStaffId,
     RemovalReason,
 }
 
-#[derive(DeriveIden)]
+#[derive(DeriveIden, Clone, Copy)]
 enum CardRequests {
     Table,
     /// Set when the link asks the customer to confirm this charge (3-D Secure) instead of
@@ -42,7 +41,7 @@ enum CardRequests {
     MerchantId,
 }
 
-#[derive(DeriveIden)]
+#[derive(DeriveIden, Clone, Copy)]
 enum Bookings {
     Table,
     Id,
@@ -65,7 +64,7 @@ enum Bookings {
     UpdatedAt,
 }
 
-#[derive(DeriveIden)]
+#[derive(DeriveIden, Clone, Copy)]
 enum Charges {
     Table,
     Id,
@@ -98,7 +97,7 @@ enum Charges {
     SettledAt,
 }
 
-#[derive(DeriveIden)]
+#[derive(DeriveIden, Clone, Copy)]
 enum Refunds {
     Table,
     Id,
@@ -118,7 +117,7 @@ enum Refunds {
     UpdatedAt,
 }
 
-#[derive(DeriveIden)]
+#[derive(DeriveIden, Clone, Copy)]
 enum Activities {
     Table,
     Id,
