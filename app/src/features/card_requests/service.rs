@@ -20,7 +20,8 @@ use crate::entities::card_request::{self, COMPLETED, PENDING, REVOKED};
 use crate::entities::{customer, merchant, new_id, outbox_email, payment_option, staff_user};
 use crate::error::AppError;
 use crate::features::auth::service::Authenticated;
-use crate::features::charges;
+use crate::features::activity::service::{self as activity, Actor};
+use crate::features::{charges, payment_options};
 use crate::features::customers::dto::full_name;
 use crate::features::customers::service::find_model;
 use crate::features::notifications::{live, outbox};
@@ -668,9 +669,14 @@ async fn record_completion(
             .await?
             .ok_or_else(|| AppError::internal("completed card request without its card"));
     }
-    let has_cards = payment_option::Entity::find()
+    // Serialised with Make default and Remove, so the customer never ends up with two defaults.
+    payment_options::service::lock_customer(&txn, &request.merchant_id, &request.customer_id)
+        .await?;
+    let has_default = payment_option::Entity::find()
         .filter(payment_option::Column::MerchantId.eq(request.merchant_id.as_str()))
         .filter(payment_option::Column::CustomerId.eq(request.customer_id.as_str()))
+        .filter(payment_option::Column::RemovedAt.is_null())
+        .filter(payment_option::Column::IsDefault.eq(true))
         .count(&txn)
         .await?
         > 0;
@@ -685,7 +691,7 @@ async fn record_completion(
         last4: Set(card.last4.clone()),
         exp_month: Set(exp_month),
         exp_year: Set(exp_year),
-        is_default: Set(!has_cards),
+        is_default: Set(!has_default),
         source: Set(payment_option::SOURCE_CUSTOMER_LINK.to_owned()),
         added_by_staff_id: Set(None),
         card_request_id: Set(Some(request.id.clone())),
@@ -698,6 +704,15 @@ async fn record_completion(
     .insert(&txn)
     .await?;
     let view = card_view(&card.brand, &card.last4, exp_month, exp_year);
+    activity::record(
+        &txn,
+        &request.merchant_id,
+        &request.customer_id,
+        Actor::Customer,
+        activity::CARD_ADDED,
+        format!("Added {} •••• {} through the emailed link", view.brand, view.last4),
+    )
+    .await?;
     enqueue_saved_notice(state, &txn, request, &view).await?;
     txn.commit().await?;
     outbox::wake_worker();

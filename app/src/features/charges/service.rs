@@ -23,7 +23,7 @@ use crate::error::{AppError, FieldError};
 use crate::features::activity::service::{self as activity, Actor, staff_names};
 use crate::features::auth::service::Authenticated;
 use crate::features::card_requests::link;
-use crate::features::card_requests::service::brand_name;
+use crate::features::payment_options::service::card_label;
 use crate::features::customers::dto::full_name;
 use crate::features::customers::service::find_model;
 use crate::features::notifications::{live, outbox};
@@ -106,11 +106,6 @@ async fn find_merchant(
 
 pub(super) fn currency_of(code: &str) -> Result<Currency, AppError> {
     Currency::parse(code).map_err(|_| AppError::internal(format!("unknown currency {code}")))
-}
-
-/// "Visa •••• 4242".
-fn card_label(option: &payment_option::Model) -> String {
-    format!("{} •••• {}", brand_name(&option.brand), option.last4)
 }
 
 /// A decline as people read it, from Stripe's code and decline code.

@@ -24,8 +24,8 @@ pub struct PaymentOptionView {
     pub added_by: String,
     /// `YYYY-MM-DD`, UTC.
     pub added_on: String,
-    /// Titles of this customer's bookings with a balance due that this card is meant to pay:
-    /// removing it then needs a reason.
+    /// This customer's bookings with a balance due that this card is meant to pay ("Sunset
+    /// kayak tour on 2026-12-05"), soonest first: removing the card then needs a reason.
     pub backs_bookings_due: Vec<String>,
 }
 

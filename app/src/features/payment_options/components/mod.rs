@@ -1,3 +1,6 @@
+mod create_payment_option_action;
+mod dialog;
 mod payment_options_section;
 
+pub use create_payment_option_action::CreatePaymentOptionAction;
 pub use payment_options_section::PaymentOptionsSection;
