@@ -6,6 +6,7 @@ use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
 use leptos_router::{Lazy, LazyRoute, SsrMode, lazy_route, path};
 
 use crate::features::auth::components::{SignInPage, SignUpPage};
+use crate::features::bookings::components::BookingsPage;
 use crate::features::card_requests::components::CardRequestPage;
 use crate::features::customers::components::{
     CustomerProfilePage, CustomersPage, EditCustomerPage, NewCustomerPage,
@@ -69,6 +70,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/customers/new") view={Lazy::<NewCustomerRoute>::new()}/>
                     <Route path=path!("/customers/:id") view={Lazy::<CustomerProfileRoute>::new()}/>
                     <Route path=path!("/customers/:id/edit") view={Lazy::<EditCustomerRoute>::new()}/>
+                    <Route path=path!("/bookings") view={Lazy::<BookingsRoute>::new()}/>
                     <Route path=path!("/settings") view={Lazy::<SettingsRoute>::new()}/>
                 </ParentRoute>
             </Routes>
@@ -105,5 +107,6 @@ lazy_pages! {
     NewCustomerRoute => NewCustomerPage,
     CustomerProfileRoute => CustomerProfilePage,
     EditCustomerRoute => EditCustomerPage,
+    BookingsRoute => BookingsPage,
     SettingsRoute => SettingsPage,
 }

@@ -54,6 +54,7 @@ fn MerchantLayout(info: SessionInfo) -> impl IntoView {
             </header>
             <nav class="main-menu" aria-label="Main menu">
                 <A href="/customers">"Customers"</A>
+                <A href="/bookings">"Bookings"</A>
                 <A href="/settings">"Settings"</A>
             </nav>
             <main class="content">

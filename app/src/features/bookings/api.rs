@@ -23,7 +23,7 @@ pub async fn list_bookings(
 
 /// New booking for a customer. `starts_at` is `YYYY-MM-DDTHH:MM` (an `<input type=datetime-local>`),
 /// `total` what a person typed ("120", "120.50") in the merchant's currency; `payment_option_id`
-/// empty means the customer's default card.
+/// empty means no card (the form preselects the default card).
 #[server(endpoint = "create_booking")]
 pub async fn create_booking(
     customer_id: String,
@@ -45,8 +45,25 @@ pub async fn create_booking(
                 total,
                 payment_option_id: payment_option_id.filter(|id| !id.is_empty()),
             };
-            super::service::create(&state, &auth, &customer_id, form).await
+            let booking = super::service::create(&state, &auth, &customer_id, form).await?;
+            // Without JavaScript the form came from the profile with its dialog open
+            // (`?new_booking`): go back to the profile itself, where the booking now shows.
+            if submitted_without_javascript() {
+                leptos_axum::redirect(&format!("/customers/{}", booking.customer_id));
+            }
+            Ok(booking)
         }
         .await,
     )
+}
+
+#[cfg(feature = "ssr")]
+fn submitted_without_javascript() -> bool {
+    use_context::<http::request::Parts>().is_some_and(|parts| {
+        parts
+            .headers
+            .get(http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/html"))
+    })
 }

@@ -5,4 +5,6 @@ pub mod api;
 pub mod components;
 pub mod dto;
 #[cfg(feature = "ssr")]
+pub mod input;
+#[cfg(feature = "ssr")]
 pub mod service;

@@ -46,6 +46,21 @@ pub async fn update_card_link_validity(
     )
 }
 
+/// The currency of new bookings and charges (an ISO 4217 code from `money::CURRENCIES`).
+#[server(endpoint = "update_currency")]
+pub async fn update_currency(currency: String) -> Result<MerchantSettings, AppError> {
+    crate::state::respond(
+        async move {
+            let state = crate::state::app_state()?;
+            let auth = crate::features::auth::session::require_staff().await?;
+            let currency = crate::money::Currency::parse(&currency)
+                .map_err(|m| AppError::field("currency", m))?;
+            super::service::set_currency(&state, &auth.merchant_id, currency).await
+        }
+        .await,
+    )
+}
+
 #[server(endpoint = "connect_stripe")]
 pub async fn connect_stripe(
     publishable_key: String,

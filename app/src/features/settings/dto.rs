@@ -5,6 +5,8 @@ pub struct MerchantSettings {
     pub business_name: String,
     /// How long a card link stays valid, in days.
     pub card_link_validity_days: u32,
+    /// ISO 4217, lower case: the currency of new bookings and charges.
+    pub currency: String,
     pub stripe: StripeConnectionView,
 }
 

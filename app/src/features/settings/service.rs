@@ -5,6 +5,7 @@ use super::dto::MerchantSettings;
 use crate::domain::{BusinessName, LinkValidityDays};
 use crate::entities::merchant;
 use crate::error::AppError;
+use crate::money::Currency;
 use crate::state::AppState;
 
 async fn find(db: &DatabaseConnection, merchant_id: &str) -> Result<merchant::Model, AppError> {
@@ -19,6 +20,7 @@ pub async fn get(state: &AppState, merchant_id: &str) -> Result<MerchantSettings
     Ok(MerchantSettings {
         business_name: merchant.business_name,
         card_link_validity_days: u32::try_from(merchant.card_link_validity_days).unwrap_or(7),
+        currency: merchant.currency,
         stripe: super::connection::view(state, merchant_id).await?,
     })
 }
@@ -44,5 +46,19 @@ pub async fn set_link_validity(
     model.card_link_validity_days = Set(i32::from(days.days()));
     model.updated_at = Set(Utc::now());
     model.update(&state.db).await?;
+    get(state, merchant_id).await
+}
+
+/// The currency of bookings and charges made from now on; existing ones keep their own.
+pub async fn set_currency(
+    state: &AppState,
+    merchant_id: &str,
+    currency: Currency,
+) -> Result<MerchantSettings, AppError> {
+    let mut model: merchant::ActiveModel = find(&state.db, merchant_id).await?.into();
+    model.currency = Set(currency.code.to_owned());
+    model.updated_at = Set(Utc::now());
+    model.update(&state.db).await?;
+    tracing::info!(merchant_id, currency = currency.code, "currency changed");
     get(state, merchant_id).await
 }

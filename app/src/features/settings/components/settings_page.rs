@@ -4,9 +4,10 @@ use leptos_meta::Title;
 
 use crate::features::settings::api::{
     ConnectDemoStripe, ConnectStripe, DisconnectStripe, UpdateBusinessName, UpdateCardLinkValidity,
-    get_settings,
+    UpdateCurrency, get_settings,
 };
 use crate::features::settings::dto::StripeConnectionView;
+use crate::money::CURRENCIES;
 use crate::ui::form::{FormAlert, SubmitButton, TextField, last_error};
 use crate::ui::layout::{BusinessNameSignal, DemoPaymentsSignal};
 use crate::ui::status::LoadError;
@@ -18,11 +19,13 @@ pub fn SettingsPage() -> impl IntoView {
     let connect_demo = ServerAction::<ConnectDemoStripe>::new();
     let disconnect = ServerAction::<DisconnectStripe>::new();
     let validity = ServerAction::<UpdateCardLinkValidity>::new();
+    let currency = ServerAction::<UpdateCurrency>::new();
     let settings = Resource::new(
         move || {
             (
                 rename.version().get(),
                 validity.version().get(),
+                currency.version().get(),
                 connect.version().get(),
                 connect_demo.version().get(),
                 disconnect.version().get(),
@@ -76,6 +79,7 @@ pub fn SettingsPage() -> impl IntoView {
                                 <SubmitButton label="Save" pending_label="Saving…" pending=validity.pending()/>
                             </ActionForm>
                         </section>
+                        <CurrencySection current=s.currency action=currency/>
                         <StripeSection connection=s.stripe connect connect_demo disconnect/>
                     }.into_any(),
                     Err(error) => view! { <LoadError error/> }.into_any(),
@@ -139,6 +143,50 @@ fn StripeSection(
         <section class="card" aria-labelledby="miopay-heading">
             <h2 id="miopay-heading">"MioPay (Stripe)"</h2>
             {body}
+        </section>
+    }
+}
+
+/// "USD ($)", or just "CHF" where the symbol is the code.
+fn currency_label(code: &str, symbol: &str) -> String {
+    let code = code.to_uppercase();
+    let symbol = symbol.trim();
+    if symbol == code {
+        code
+    } else {
+        format!("{code} ({symbol})")
+    }
+}
+
+#[component]
+fn CurrencySection(current: String, action: ServerAction<UpdateCurrency>) -> impl IntoView {
+    let error = last_error(action.value());
+    let message = Signal::derive(move || error.get().and_then(|e| e.message_for("currency")));
+    view! {
+        <section class="card" aria-labelledby="bookings-charges-heading">
+            <h2 id="bookings-charges-heading">"Bookings and charges"</h2>
+            <ActionForm action attr:novalidate=true>
+                <FormAlert error/>
+                <div class="field" class:has-error=move || message.get().is_some()>
+                    <label for="field-currency">"Currency"</label>
+                    <p class="hint" id="field-currency-hint">
+                        "New bookings and charges are in this currency. Existing bookings keep theirs."
+                    </p>
+                    <select
+                        id="field-currency"
+                        class="currency-select"
+                        name="currency"
+                        aria-invalid=move || message.get().is_some().then_some("true")
+                        aria-describedby="field-currency-hint field-currency-error"
+                    >
+                        {CURRENCIES.iter().map(|c| view! {
+                            <option value=c.code selected=c.code == current>{currency_label(c.code, c.symbol)}</option>
+                        }).collect_view()}
+                    </select>
+                    <p class="field-error" id="field-currency-error">{move || message.get()}</p>
+                </div>
+                <SubmitButton label="Save" pending_label="Saving…" pending=action.pending()/>
+            </ActionForm>
         </section>
     }
 }

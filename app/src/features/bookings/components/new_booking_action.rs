@@ -1,0 +1,291 @@
+use leptos::form::ActionForm;
+use leptos::html;
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+use crate::error::AppError;
+use crate::features::bookings::api::CreateBooking;
+use crate::features::customers::dto::CustomerPayments;
+use crate::features::payment_options::dto::{ExpiryState, PaymentOptionView};
+use crate::ui::form::{FormAlert, LastError, SubmitButton, TextField, last_error};
+
+/// The query parameter that opens the dialog: the button asks for it when JavaScript is off, so
+/// the server renders the profile with the form open and the form posts like any other.
+const OPEN_PARAM: &str = "new_booking";
+
+/// **New booking** in the Actions panel: a dialog with What, Date and time, Participants, Total
+/// (in the merchant's currency) and Card.
+///
+/// Placed outside the profile's payment data on purpose: that data is drawn again on every live
+/// update, and the action (its errors) and what was typed must survive it. Only the parts that
+/// come from it — the currency and the customer's cards — follow it.
+#[component]
+pub fn NewBookingAction(
+    customer_id: String,
+    payments: Resource<Result<CustomerPayments, AppError>>,
+) -> impl IntoView {
+    let create = ServerAction::<CreateBooking>::new();
+    let error = last_error(create.value());
+    let pending = create.pending();
+    let query = use_query_map();
+    let open = RwSignal::new(query.with_untracked(|q| q.get(OPEN_PARAM).is_some()));
+    let trigger = NodeRef::<html::Button>::new();
+    let dialog = NodeRef::<html::Div>::new();
+
+    // Saved: close, and show it in Bookings without waiting for the live update.
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = create.value().get() {
+            open.set(false);
+            payments.refetch();
+        }
+    });
+    // Closing (Cancel, Escape, saved) puts focus back on the button that opened the dialog.
+    Effect::new(move |was_open: Option<bool>| {
+        let is_open = open.get();
+        if was_open == Some(true)
+            && !is_open
+            && let Some(button) = trigger.get_untracked()
+        {
+            let _ = button.focus();
+        }
+        is_open
+    });
+    // Escape closes the dialog wherever focus is: the submit button, disabled while the form
+    // is sent, drops focus to the page.
+    let escape = window_event_listener(leptos::ev::keydown, move |ev| {
+        if ev.key() == "Escape" && open.get_untracked() {
+            open.set(false);
+        }
+    });
+    on_cleanup(move || escape.remove());
+    // Refused: take the keyboard to the first field to correct, once the page shows which.
+    Effect::new(move |_| {
+        if let Some(Err(_)) = create.value().get() {
+            request_animation_frame(move || focus_first(dialog, "[aria-invalid=true]"));
+        }
+    });
+    // Opened: the keyboard starts at What, as in any modal.
+    Effect::new(move |_| {
+        if open.get() && dialog.get().is_some() {
+            focus_first(dialog, "input:not([type=hidden])");
+        }
+    });
+
+    let profile_href = format!("/customers/{customer_id}");
+    let booked_message = move || {
+        create.value().get().and_then(Result::ok).map(|b| {
+            view! {
+                <p class="notice" role="status">{format!("Booked {} on {}.", b.title, b.starts_at)}</p>
+            }
+        })
+    };
+    let close = move || open.set(false);
+    view! {
+        <li>
+            <form method="get" action=profile_href.clone() class="dialog-opener">
+                <input type="hidden" name=OPEN_PARAM value="1"/>
+                <button
+                    type="submit"
+                    class="button"
+                    aria-haspopup="dialog"
+                    node_ref=trigger
+                    on:click=move |ev| {
+                        ev.prevent_default();
+                        // A fresh form: no errors or notice from an earlier booking.
+                        create.clear();
+                        open.set(true);
+                    }
+                >
+                    "New booking"
+                </button>
+            </form>
+            {booked_message}
+            {move || open.get().then(|| {
+                let (customer_id, profile_href) = (customer_id.clone(), profile_href.clone());
+                view! {
+                <div class="dialog-backdrop bookings-backdrop">
+                    <div
+                        class="dialog card new-booking-dialog"
+                        role="dialog"
+                        aria-modal="true"
+                        aria-labelledby="new-booking-title"
+                        node_ref=dialog
+                        on:keydown=move |ev| {
+                            if ev.key() == "Tab" {
+                                keep_focus_inside(&ev, dialog);
+                            }
+                        }
+                    >
+                        <h2 id="new-booking-title">"New booking"</h2>
+                        <ActionForm action=create attr:novalidate=true>
+                            <input type="hidden" name="customer_id" value=customer_id/>
+                            <TextField label="What" name="title" required=true error/>
+                            <TextField label="Date and time" name="starts_at" kind="datetime-local" required=true error/>
+                            <TextField label="Participants" name="participants" kind="number" value=Some("1".to_owned()) required=true error/>
+                            <TotalField payments error/>
+                            <CardField payments error/>
+                            <FormAlert error/>
+                            <div class="form-actions">
+                                <SubmitButton label="Create booking" pending_label="Creating…" pending/>
+                                // Without JavaScript, Cancel goes back to the profile without
+                                // the dialog (its own little form, below).
+                                <button
+                                    type="submit"
+                                    form="new-booking-cancel"
+                                    class="button"
+                                    on:click=move |ev| {
+                                        ev.prevent_default();
+                                        close();
+                                    }
+                                >
+                                    "Cancel"
+                                </button>
+                            </div>
+                        </ActionForm>
+                        <form id="new-booking-cancel" method="get" action=profile_href></form>
+                    </div>
+                </div>
+                }
+            })}
+        </li>
+    }
+    // Type-erased: the profile composes many such parts, and their nested view types would
+    // otherwise outgrow the compiler's recursion limit.
+    .into_any()
+}
+
+fn field_message(error: LastError, field: &'static str) -> Signal<Option<String>> {
+    Signal::derive(move || error.get().and_then(|e| e.message_for(field)))
+}
+
+/// The amount as typed, with the merchant's currency code beside it (and read with it).
+#[component]
+fn TotalField(
+    payments: Resource<Result<CustomerPayments, AppError>>,
+    error: LastError,
+) -> impl IntoView {
+    let message = field_message(error, "total");
+    view! {
+        <div class="field" class:has-error=move || message.get().is_some()>
+            <label for="field-total">"Total"</label>
+            <div class="amount-input">
+                <input
+                    id="field-total"
+                    name="total"
+                    type="text"
+                    inputmode="decimal"
+                    autocomplete="off"
+                    required=true
+                    aria-invalid=move || message.get().is_some().then_some("true")
+                    aria-describedby="field-total-currency field-total-error"
+                />
+                <span class="currency-code" id="field-total-currency">
+                    <Transition fallback=|| ()>
+                        {move || Suspend::new(async move {
+                            payments.await.ok().map(|p| p.currency.to_uppercase())
+                        })}
+                    </Transition>
+                </span>
+            </div>
+            <p class="field-error" id="field-total-error">{move || message.get()}</p>
+        </div>
+    }
+}
+
+fn card_label(option: &PaymentOptionView) -> String {
+    let mut label = option.card.describe();
+    if option.expiry == ExpiryState::Expired {
+        label.push_str(" (expired)");
+    }
+    if option.is_default {
+        label.push_str(" (default)");
+    }
+    label
+}
+
+/// The customer's cards on file, the default one chosen, or No card.
+#[component]
+fn CardField(
+    payments: Resource<Result<CustomerPayments, AppError>>,
+    error: LastError,
+) -> impl IntoView {
+    let message = field_message(error, "payment_option_id");
+    view! {
+        <div class="field" class:has-error=move || message.get().is_some()>
+            <label for="field-payment_option_id">"Card"</label>
+            <Transition fallback=|| view! {
+                <select id="field-payment_option_id" disabled=true><option>"Loading…"</option></select>
+            }>
+                {move || Suspend::new(async move {
+                    let options = payments.await.map(|p| p.payment_options).unwrap_or_default();
+                    let has_default = options.iter().any(|o| o.is_default);
+                    view! {
+                        <select
+                            id="field-payment_option_id"
+                            name="payment_option_id"
+                            aria-invalid=move || message.get().is_some().then_some("true")
+                            aria-describedby="field-payment_option_id-error"
+                        >
+                            {options.into_iter().map(|o| {
+                                let label = card_label(&o);
+                                view! { <option value=o.id selected=o.is_default>{label}</option> }
+                            }).collect_view()}
+                            <option value="" selected=!has_default>"No card"</option>
+                        </select>
+                    }
+                })}
+            </Transition>
+            <p class="field-error" id="field-payment_option_id-error">{move || message.get()}</p>
+        </div>
+    }
+}
+
+fn focus_first(dialog: NodeRef<html::Div>, selector: &str) {
+    use leptos::wasm_bindgen::JsCast;
+    if let Some(dialog) = dialog.get_untracked()
+        && let Ok(Some(element)) = dialog.query_selector(selector)
+        && let Ok(element) = element.dyn_into::<leptos::web_sys::HtmlElement>()
+    {
+        let _ = element.focus();
+    }
+}
+
+/// Tab from the dialog's last control goes to its first, Shift+Tab from the first to the last:
+/// keyboard focus stays in the modal until it is closed.
+#[cfg(not(feature = "hydrate"))]
+fn keep_focus_inside(_ev: &leptos::ev::KeyboardEvent, _dialog: NodeRef<html::Div>) {}
+
+#[cfg(feature = "hydrate")]
+fn keep_focus_inside(ev: &leptos::ev::KeyboardEvent, dialog: NodeRef<html::Div>) {
+    use leptos::wasm_bindgen::JsCast;
+    let Some(dialog) = dialog.get_untracked() else {
+        return;
+    };
+    let Ok(controls) = dialog.query_selector_all(
+        "input:not([type=hidden]), select:not([disabled]), textarea, button:not([disabled])",
+    ) else {
+        return;
+    };
+    let element = |i: u32| {
+        controls
+            .item(i)
+            .and_then(|n| n.dyn_into::<leptos::web_sys::HtmlElement>().ok())
+    };
+    let (Some(first), Some(last)) = (element(0), element(controls.length().saturating_sub(1)))
+    else {
+        return;
+    };
+    let active = leptos::prelude::document().active_element();
+    let at = |el: &leptos::web_sys::HtmlElement| {
+        active
+            .as_ref()
+            .is_some_and(|a| a == AsRef::<leptos::web_sys::Element>::as_ref(el))
+    };
+    if ev.shift_key() && at(&first) {
+        ev.prevent_default();
+        let _ = last.focus();
+    } else if !ev.shift_key() && at(&last) {
+        ev.prevent_default();
+        let _ = first.focus();
+    }
+}
