@@ -59,6 +59,11 @@ pub fn request_parts() -> Result<http::request::Parts, AppError> {
         .ok_or_else(|| AppError::internal("request parts missing from context"))
 }
 
+/// True when the current server function call is a plain HTML form post (no JavaScript).
+pub fn submitted_without_javascript() -> bool {
+    use_context::<http::request::Parts>().is_some_and(|p| is_form_post(&p))
+}
+
 /// True for a plain HTML form post (no JavaScript): the response must be a redirect, not JSON.
 fn is_form_post(parts: &http::request::Parts) -> bool {
     parts
@@ -72,9 +77,8 @@ fn is_form_post(parts: &http::request::Parts) -> bool {
 /// the redirect Leptos sets up (the error travels back in the URL to the form's page).
 pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
     if let Err(err) = &result {
-        let form_post = use_context::<http::request::Parts>().is_some_and(|p| is_form_post(&p));
         if let (false, Some(options), Ok(status)) = (
-            form_post,
+            submitted_without_javascript(),
             use_context::<leptos_axum::ResponseOptions>(),
             http::StatusCode::from_u16(err.status()),
         ) {

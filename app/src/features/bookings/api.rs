@@ -48,22 +48,11 @@ pub async fn create_booking(
             let booking = super::service::create(&state, &auth, &customer_id, form).await?;
             // Without JavaScript the form came from the profile with its dialog open
             // (`?new_booking`): go back to the profile itself, where the booking now shows.
-            if submitted_without_javascript() {
+            if crate::state::submitted_without_javascript() {
                 leptos_axum::redirect(&format!("/customers/{}", booking.customer_id));
             }
             Ok(booking)
         }
         .await,
     )
-}
-
-#[cfg(feature = "ssr")]
-fn submitted_without_javascript() -> bool {
-    use_context::<http::request::Parts>().is_some_and(|parts| {
-        parts
-            .headers
-            .get(http::header::ACCEPT)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.contains("text/html"))
-    })
 }
