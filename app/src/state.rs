@@ -76,14 +76,14 @@ fn is_form_post(parts: &http::request::Parts) -> bool {
 /// Finishes a server function: JSON callers get the error's own status code; plain form posts keep
 /// the redirect Leptos sets up (the error travels back in the URL to the form's page).
 pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
-    if let Err(err) = &result {
-        if let (false, Some(options), Ok(status)) = (
+    if let Err(err) = &result
+        && let (false, Some(options), Ok(status)) = (
             submitted_without_javascript(),
             use_context::<leptos_axum::ResponseOptions>(),
             http::StatusCode::from_u16(err.status()),
-        ) {
-            options.set_status(status);
-        }
+        )
+    {
+        options.set_status(status);
     }
     result
 }

@@ -1,5 +1,6 @@
 //! Layout, navigation and the widgets every page shares.
 
+pub mod dialog;
 pub mod form;
 pub mod layout;
 pub mod status;

@@ -19,13 +19,13 @@ use crate::domain::{EmailAddress, PersonalNote};
 use crate::entities::card_request::{self, COMPLETED, PENDING, REVOKED};
 use crate::entities::{customer, merchant, new_id, outbox_email, payment_option, staff_user};
 use crate::error::AppError;
-use crate::features::auth::service::Authenticated;
 use crate::features::activity::service::{self as activity, Actor};
-use crate::features::{charges, payment_options};
+use crate::features::auth::service::Authenticated;
 use crate::features::customers::dto::full_name;
 use crate::features::customers::service::find_model;
 use crate::features::notifications::{live, outbox};
 use crate::features::settings::connection::{self, StripeConnection, payments_error};
+use crate::features::{charges, payment_options};
 use crate::payments::StripeAccount;
 use crate::payments::operations::{CardSummary, SetupState};
 use crate::state::AppState;
@@ -710,7 +710,10 @@ async fn record_completion(
         &request.customer_id,
         Actor::Customer,
         activity::CARD_ADDED,
-        format!("Added {} •••• {} through the emailed link", view.brand, view.last4),
+        format!(
+            "Added {} •••• {} through the emailed link",
+            view.brand, view.last4
+        ),
     )
     .await?;
     enqueue_saved_notice(state, &txn, request, &view).await?;

@@ -1,5 +1,4 @@
 use leptos::form::ActionForm;
-use leptos::html;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -7,11 +6,14 @@ use crate::error::AppError;
 use crate::features::bookings::api::CreateBooking;
 use crate::features::customers::dto::CustomerPayments;
 use crate::features::payment_options::dto::{ExpiryState, PaymentOptionView};
+use crate::ui::dialog::Dialog;
 use crate::ui::form::{FormAlert, LastError, SubmitButton, TextField, last_error};
 
 /// The query parameter that opens the dialog: the button asks for it when JavaScript is off, so
 /// the server renders the profile with the form open and the form posts like any other.
 const OPEN_PARAM: &str = "new_booking";
+/// The New booking button: where focus goes back when the dialog closes.
+const BUTTON_ID: &str = "new-booking";
 
 /// **New booking** in the Actions panel: a dialog with What, Date and time, Participants, Total
 /// (in the merchant's currency) and Card.
@@ -29,9 +31,6 @@ pub fn NewBookingAction(
     let pending = create.pending();
     let query = use_query_map();
     let open = RwSignal::new(query.with_untracked(|q| q.get(OPEN_PARAM).is_some()));
-    let trigger = NodeRef::<html::Button>::new();
-    let dialog = NodeRef::<html::Div>::new();
-
     // Saved: close, and show it in Bookings without waiting for the live update.
     Effect::new(move |_| {
         if let Some(Ok(_)) = create.value().get() {
@@ -39,38 +38,13 @@ pub fn NewBookingAction(
             payments.refetch();
         }
     });
-    // Closing (Cancel, Escape, saved) puts focus back on the button that opened the dialog.
-    Effect::new(move |was_open: Option<bool>| {
-        let is_open = open.get();
-        if was_open == Some(true)
-            && !is_open
-            && let Some(button) = trigger.get_untracked()
-        {
-            let _ = button.focus();
-        }
-        is_open
-    });
-    // Escape closes the dialog wherever focus is: the submit button, disabled while the form
-    // is sent, drops focus to the page.
-    let escape = window_event_listener(leptos::ev::keydown, move |ev| {
-        if ev.key() == "Escape" && open.get_untracked() {
-            open.set(false);
-        }
-    });
-    on_cleanup(move || escape.remove());
     // Refused: take the keyboard to the first field to correct, once the page shows which.
     Effect::new(move |_| {
         if let Some(Err(_)) = create.value().get() {
-            request_animation_frame(move || focus_first(dialog, "[aria-invalid=true]"));
+            #[cfg(feature = "hydrate")]
+            request_animation_frame(focus_first_invalid);
         }
     });
-    // Opened: the keyboard starts at What, as in any modal.
-    Effect::new(move |_| {
-        if open.get() && dialog.get().is_some() {
-            focus_first(dialog, "input:not([type=hidden])");
-        }
-    });
-
     let profile_href = format!("/customers/{customer_id}");
     let booked_message = move || {
         create.value().get().and_then(Result::ok).map(|b| {
@@ -79,7 +53,7 @@ pub fn NewBookingAction(
             }
         })
     };
-    let close = move || open.set(false);
+    let close = Callback::new(move |()| open.set(false));
     view! {
         <li>
             <form method="get" action=profile_href.clone() class="dialog-opener">
@@ -87,8 +61,8 @@ pub fn NewBookingAction(
                 <button
                     type="submit"
                     class="button"
+                    id=BUTTON_ID
                     aria-haspopup="dialog"
-                    node_ref=trigger
                     on:click=move |ev| {
                         ev.prevent_default();
                         // A fresh form: no errors or notice from an earlier booking.
@@ -103,48 +77,40 @@ pub fn NewBookingAction(
             {move || open.get().then(|| {
                 let (customer_id, profile_href) = (customer_id.clone(), profile_href.clone());
                 view! {
-                <div class="dialog-backdrop bookings-backdrop">
-                    <div
-                        class="dialog card new-booking-dialog"
-                        role="dialog"
-                        aria-modal="true"
-                        aria-labelledby="new-booking-title"
-                        node_ref=dialog
-                        on:keydown=move |ev| {
-                            if ev.key() == "Tab" {
-                                keep_focus_inside(&ev, dialog);
-                            }
-                        }
-                    >
-                        <h2 id="new-booking-title">"New booking"</h2>
-                        <ActionForm action=create attr:novalidate=true>
-                            <input type="hidden" name="customer_id" value=customer_id/>
-                            <TextField label="What" name="title" required=true error/>
-                            <TextField label="Date and time" name="starts_at" kind="datetime-local" required=true error/>
-                            <TextField label="Participants" name="participants" kind="number" value=Some("1".to_owned()) required=true error/>
-                            <TotalField payments error/>
-                            <CardField payments error/>
-                            <FormAlert error/>
-                            <div class="form-actions">
-                                <SubmitButton label="Create booking" pending_label="Creating…" pending/>
-                                // Without JavaScript, Cancel goes back to the profile without
-                                // the dialog (its own little form, below).
-                                <button
-                                    type="submit"
-                                    form="new-booking-cancel"
-                                    class="button"
-                                    on:click=move |ev| {
-                                        ev.prevent_default();
-                                        close();
-                                    }
-                                >
-                                    "Cancel"
-                                </button>
-                            </div>
-                        </ActionForm>
-                        <form id="new-booking-cancel" method="get" action=profile_href></form>
-                    </div>
-                </div>
+                <Dialog
+                    title_id="new-booking-title"
+                    on_close=close
+                    opener_id=BUTTON_ID
+                    class="new-booking-dialog"
+                >
+                    <h2 id="new-booking-title">"New booking"</h2>
+                    <ActionForm action=create attr:novalidate=true>
+                        <input type="hidden" name="customer_id" value=customer_id/>
+                        <TextField label="What" name="title" required=true error/>
+                        <TextField label="Date and time" name="starts_at" kind="datetime-local" required=true error/>
+                        <TextField label="Participants" name="participants" kind="number" value=Some("1".to_owned()) required=true error/>
+                        <TotalField payments error/>
+                        <CardField payments error/>
+                        <FormAlert error/>
+                        <div class="form-actions">
+                            <SubmitButton label="Create booking" pending_label="Creating…" pending/>
+                            // Without JavaScript, Cancel goes back to the profile without
+                            // the dialog (its own little form, below).
+                            <button
+                                type="submit"
+                                form="new-booking-cancel"
+                                class="button"
+                                on:click=move |ev| {
+                                    ev.prevent_default();
+                                    close.run(());
+                                }
+                            >
+                                "Cancel"
+                            </button>
+                        </div>
+                    </ActionForm>
+                    <form id="new-booking-cancel" method="get" action=profile_href></form>
+                </Dialog>
                 }
             })}
         </li>
@@ -240,52 +206,13 @@ fn CardField(
     }
 }
 
-fn focus_first(dialog: NodeRef<html::Div>, selector: &str) {
+/// The first field the server refused, in the open dialog.
+#[cfg(feature = "hydrate")]
+fn focus_first_invalid() {
     use leptos::wasm_bindgen::JsCast;
-    if let Some(dialog) = dialog.get_untracked()
-        && let Ok(Some(element)) = dialog.query_selector(selector)
+    if let Ok(Some(element)) = document().query_selector(".new-booking-dialog [aria-invalid=true]")
         && let Ok(element) = element.dyn_into::<leptos::web_sys::HtmlElement>()
     {
         let _ = element.focus();
-    }
-}
-
-/// Tab from the dialog's last control goes to its first, Shift+Tab from the first to the last:
-/// keyboard focus stays in the modal until it is closed.
-#[cfg(not(feature = "hydrate"))]
-fn keep_focus_inside(_ev: &leptos::ev::KeyboardEvent, _dialog: NodeRef<html::Div>) {}
-
-#[cfg(feature = "hydrate")]
-fn keep_focus_inside(ev: &leptos::ev::KeyboardEvent, dialog: NodeRef<html::Div>) {
-    use leptos::wasm_bindgen::JsCast;
-    let Some(dialog) = dialog.get_untracked() else {
-        return;
-    };
-    let Ok(controls) = dialog.query_selector_all(
-        "input:not([type=hidden]), select:not([disabled]), textarea, button:not([disabled])",
-    ) else {
-        return;
-    };
-    let element = |i: u32| {
-        controls
-            .item(i)
-            .and_then(|n| n.dyn_into::<leptos::web_sys::HtmlElement>().ok())
-    };
-    let (Some(first), Some(last)) = (element(0), element(controls.length().saturating_sub(1)))
-    else {
-        return;
-    };
-    let active = leptos::prelude::document().active_element();
-    let at = |el: &leptos::web_sys::HtmlElement| {
-        active
-            .as_ref()
-            .is_some_and(|a| a == AsRef::<leptos::web_sys::Element>::as_ref(el))
-    };
-    if ev.shift_key() && at(&first) {
-        ev.prevent_default();
-        let _ = last.focus();
-    } else if !ev.shift_key() && at(&last) {
-        ev.prevent_default();
-        let _ = first.focus();
     }
 }

@@ -1,9 +1,12 @@
-use leptos::html;
 use leptos::prelude::*;
 
 use crate::features::card_requests::api::SendCardRequest;
 use crate::features::card_requests::dto::CardRequestAction;
+use crate::ui::dialog::{CloseButton, Dialog};
 use crate::ui::form::{FormAlert, TextArea, last_error};
+
+/// Where focus goes back when the dialog closes after a refresh redrew the button.
+const BUTTON_ID: &str = "send-email";
 
 /// **Send Email** (or **Resend** while a link is out) in the Actions panel: a dialog naming the
 /// recipient and the link's validity, with an optional personal note.
@@ -20,32 +23,7 @@ pub fn SendEmailAction(
     let error = last_error(send.value());
     let pending = send.pending();
     let set_open = open.write_only();
-    let note_field = NodeRef::<html::Div>::new();
-    let trigger = NodeRef::<html::Button>::new();
-    let dialog = NodeRef::<html::Div>::new();
-    // Closing (Cancel, Escape) puts focus back on the button that opened the dialog.
-    Effect::new(move |was_open: Option<bool>| {
-        let is_open = open.get();
-        if was_open == Some(true)
-            && !is_open
-            && let Some(button) = trigger.get_untracked()
-        {
-            let _ = button.focus();
-        }
-        is_open
-    });
-    // Focus the note when the dialog opens, as a modal should.
-    Effect::new(move |_| {
-        if open.get()
-            && let Some(field) = note_field.get()
-            && let Ok(Some(textarea)) = field.query_selector("textarea")
-        {
-            use leptos::wasm_bindgen::JsCast;
-            if let Ok(textarea) = textarea.dyn_into::<leptos::web_sys::HtmlElement>() {
-                let _ = textarea.focus();
-            }
-        }
-    });
+    let close = Callback::new(move |()| set_open.set(false));
 
     let sent_message = move || {
         send.value().get().and_then(Result::ok).map(|sent| {
@@ -81,8 +59,8 @@ pub fn SendEmailAction(
             <button
                 type="button"
                 class="button"
+                id=BUTTON_ID
                 aria-haspopup="dialog"
-                node_ref=trigger
                 on:click=move |_| set_open.set(true)
             >
                 {button_label}
@@ -95,89 +73,30 @@ pub fn SendEmailAction(
                 let (recipient, validity, customer_id) =
                     (recipient.clone(), validity.clone(), customer_id.clone());
                 view! {
-                <div class="dialog-backdrop">
-                    <div
-                        class="dialog card"
-                        role="dialog"
-                        aria-modal="true"
-                        aria-labelledby="send-email-title"
-                        node_ref=dialog
-                        on:keydown=move |ev| {
-                            match ev.key().as_str() {
-                                "Escape" => set_open.set(false),
-                                "Tab" => keep_focus_inside(&ev, dialog),
-                                _ => {}
-                            }
-                        }
-                    >
-                        <h2 id="send-email-title">
-                            {if is_resend { "Resend card request" } else { "Send card request" }}
-                        </h2>
-                        <p>"To: "<strong>{recipient}</strong></p>
-                        <p>
-                            {validity}
-                            {is_resend.then_some(" The link sent earlier stops working.")}
-                        </p>
-                        <ActionForm action=send attr:novalidate=true>
-                            <input type="hidden" name="customer_id" value=customer_id/>
-                            <div node_ref=note_field>
-                                <TextArea label="Personal note (optional)" name="note" error/>
-                            </div>
-                            <FormAlert error/>
-                            <div class="form-actions">
-                                <button type="submit" class="button primary" disabled=move || pending.get()>
-                                    {move || if pending.get() { "Sending…" } else { "Send" }}
-                                </button>
-                                <button type="button" class="button" on:click=move |_| set_open.set(false)>
-                                    "Cancel"
-                                </button>
-                            </div>
-                        </ActionForm>
-                    </div>
-                </div>
+                <Dialog title_id="send-email-title" on_close=close opener_id=BUTTON_ID>
+                    <h2 id="send-email-title">
+                        {if is_resend { "Resend card request" } else { "Send card request" }}
+                    </h2>
+                    <p>"To: "<strong>{recipient}</strong></p>
+                    <p>
+                        {validity}
+                        {is_resend.then_some(" The link sent earlier stops working.")}
+                    </p>
+                    <ActionForm action=send attr:novalidate=true>
+                        <input type="hidden" name="customer_id" value=customer_id/>
+                        <TextArea label="Personal note (optional)" name="note" error/>
+                        <FormAlert error/>
+                        <div class="form-actions">
+                            <button type="submit" class="button primary" disabled=move || pending.get()>
+                                {move || if pending.get() { "Sending…" } else { "Send" }}
+                            </button>
+                            <CloseButton label="Cancel"/>
+                        </div>
+                    </ActionForm>
+                </Dialog>
                 }
             })}
         </li>
     }
     .into_any()
-}
-
-/// Tab from the dialog's last control goes to its first, Shift+Tab from the first to the last:
-/// keyboard focus stays in the modal until it is closed.
-#[cfg(not(feature = "hydrate"))]
-fn keep_focus_inside(_ev: &leptos::ev::KeyboardEvent, _dialog: NodeRef<html::Div>) {}
-
-#[cfg(feature = "hydrate")]
-fn keep_focus_inside(ev: &leptos::ev::KeyboardEvent, dialog: NodeRef<html::Div>) {
-    use leptos::wasm_bindgen::JsCast;
-    let Some(dialog) = dialog.get_untracked() else {
-        return;
-    };
-    let Ok(controls) =
-        dialog.query_selector_all("textarea, button:not([disabled]), input:not([type=hidden])")
-    else {
-        return;
-    };
-    let element = |i: u32| {
-        controls
-            .item(i)
-            .and_then(|n| n.dyn_into::<leptos::web_sys::HtmlElement>().ok())
-    };
-    let (Some(first), Some(last)) = (element(0), element(controls.length().saturating_sub(1)))
-    else {
-        return;
-    };
-    let active = leptos::prelude::document().active_element();
-    let at = |el: &leptos::web_sys::HtmlElement| {
-        active
-            .as_ref()
-            .is_some_and(|a| a == AsRef::<leptos::web_sys::Element>::as_ref(el))
-    };
-    if ev.shift_key() && at(&first) {
-        ev.prevent_default();
-        let _ = last.focus();
-    } else if !ev.shift_key() && at(&last) {
-        ev.prevent_default();
-        let _ = first.focus();
-    }
 }

@@ -8,10 +8,10 @@
 
 use leptos::prelude::*;
 
-use super::dialog::Dialog;
 use crate::error::AppError;
 use crate::features::customers::dto::CustomerPayments;
 use crate::features::payment_options::dto::PaymentOptionView;
+use crate::ui::dialog::Dialog;
 
 const BUTTON_ID: &str = "create-payment-option";
 const REASON_ID: &str = "create-payment-option-reason";
@@ -136,10 +136,11 @@ pub fn CreatePaymentOptionAction(
                 let on_submit = on_submit.clone();
                 view! {
                     <Dialog
-                        title_id=TITLE_ID.to_owned()
+                        title_id=TITLE_ID
                         on_close=close
                         busy=Signal::derive(move || is(Phase::Saving))
-                        opener_id=BUTTON_ID.to_owned()
+                        opener_id=BUTTON_ID
+                        class="payment-options-dialog"
                     >
                         <h2 id=TITLE_ID>"Create Payment Option"</h2>
                         <p>

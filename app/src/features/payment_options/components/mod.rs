@@ -1,5 +1,4 @@
 mod create_payment_option_action;
-mod dialog;
 mod payment_options_section;
 
 pub use create_payment_option_action::CreatePaymentOptionAction;

@@ -1,8 +1,8 @@
 use leptos::prelude::*;
 
-use super::dialog::Dialog;
 use crate::features::payment_options::api::{MakeDefaultPaymentOption, RemovePaymentOption};
 use crate::features::payment_options::dto::{ExpiryState, PaymentOptionView};
+use crate::ui::dialog::Dialog;
 use crate::ui::form::{FormAlert, TextField, last_error};
 
 /// Payment Options: the cards on file, newest first, each with its expiry, who added it, and
@@ -155,7 +155,7 @@ fn RemoveDialog(
         }
     });
     view! {
-        <Dialog title_id=title_id.clone() on_close busy=pending opener_id>
+        <Dialog title_id=title_id.clone() on_close busy=pending opener_id class="payment-options-dialog">
             <h2 id=title_id>"Remove card"</h2>
             <p>
                 "Remove "<strong>{card}</strong>" from this customer's Payment Options? It is \
