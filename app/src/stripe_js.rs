@@ -196,6 +196,27 @@ impl Stripe {
         set(&options, "clientSecret", &JsValue::from_str(client_secret));
         settle(self.handle_next_action_js(&options)).await
     }
+
+    /// `stripe.confirmPayment({clientSecret, confirmParams: {payment_method}, redirect:
+    /// 'if_required'})`: the customer confirms, on the page, a PaymentIntent for a card already
+    /// on file; Stripe.js runs any 3-D Secure step itself before the promise settles.
+    pub async fn confirm_payment_with_method(
+        &self,
+        client_secret: &str,
+        payment_method_id: &str,
+    ) -> ConfirmOutcome {
+        let confirm_params = Object::new();
+        set(
+            &confirm_params,
+            "payment_method",
+            &JsValue::from_str(payment_method_id),
+        );
+        let options = Object::new();
+        set(&options, "clientSecret", &JsValue::from_str(client_secret));
+        set(&options, "confirmParams", &confirm_params);
+        set(&options, "redirect", &JsValue::from_str("if_required"));
+        settle(self.confirm_payment_js(&options)).await
+    }
 }
 
 impl Elements {
@@ -280,6 +301,17 @@ impl PaymentElement {
     /// `element.destroy()`: removes the iframe; the element cannot be mounted again.
     pub fn destroy(&self) -> Result<(), String> {
         self.destroy_js().map_err(|e| describe(&e))
+    }
+
+    /// `element.on('escape', …)`: Escape pressed inside Stripe's frame, where the page's own
+    /// key handlers never hear it (a dialog around the element closes on it all the same).
+    pub fn on_escape(&self, mut handler: impl FnMut() + 'static) -> Result<(), String> {
+        // Owned by the JS function Stripe keeps, as in `on_change`.
+        let handler =
+            Closure::<dyn FnMut(JsValue)>::new(move |_: JsValue| handler()).into_js_value();
+        self.on_js("escape", &handler)
+            .map(drop)
+            .map_err(|e| describe(&e))
     }
 }
 

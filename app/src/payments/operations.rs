@@ -378,14 +378,20 @@ fn payment_outcome(pi: stripe_shared::PaymentIntent) -> ChargeOutcome {
             client_secret: pi.client_secret.unwrap_or_default(),
             requires_action: true,
         },
-        // An off-session attempt the bank refused without the customer: it waits for them to
-        // confirm on-session with the same card.
+        // An off-session attempt the bank refused without the customer, or a challenge the
+        // customer failed on the confirm page: either way it waits for them to confirm
+        // on-session with the same card (they may try again while their link is valid).
         PaymentIntentStatus::RequiresPaymentMethod
             if pi
                 .last_payment_error
                 .as_deref()
                 .and_then(|e| e.code.as_ref())
-                .is_some_and(|c| c.to_string() == "authentication_required") =>
+                .is_some_and(|c| {
+                    matches!(
+                        c.to_string().as_str(),
+                        "authentication_required" | "payment_intent_authentication_failure"
+                    )
+                }) =>
         {
             ChargeOutcome::AuthenticationRequired {
                 payment_intent_id: id,

@@ -926,3 +926,87 @@ fn link_token(body: &str) -> String {
         .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
         .collect()
 }
+
+#[tokio::test]
+async fn a_failed_challenge_keeps_the_charge_waiting_and_a_second_try_pays_it_once() {
+    let till = till("Retry Tours").await;
+    let card = till.card_on_file("pm_card_authenticationRequired").await;
+    let waiting = till.charge_ok(&card, "35", None).await;
+    assert_eq!(waiting["status"], "requires_action");
+    let emails = till.emails_of_kind("payment_confirmation").await;
+    let token = link_token(&emails[0].body_text);
+    let customer = till.app.browser();
+    customer.get_page(&format!("/pay/{token}")).await;
+    let page: Value = customer
+        .call("load_card_page", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let secret = page["setup"]["client_secret"].as_str().unwrap().to_owned();
+    let intent_id = secret.split("_secret_").next().unwrap().to_owned();
+    let confirm = async || {
+        let confirmed: Value = reqwest::Client::new()
+            .post(format!(
+                "{}/v1/payment_intents/{intent_id}/confirm",
+                till.app.emulator_base
+            ))
+            .basic_auth(page["setup"]["publishable_key"].as_str().unwrap(), Some(""))
+            .form(&[
+                ("client_secret", secret.as_str()),
+                (
+                    "payment_method",
+                    page["payment"]["payment_method_id"].as_str().unwrap(),
+                ),
+            ])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(confirmed["status"], "requires_action");
+    };
+
+    // The customer fails the bank's challenge: nothing is charged, the charge still waits.
+    confirm().await;
+    till.authenticate(&intent_id, &secret, "fail").await;
+    assert!(
+        till.app
+            .emulator
+            .wait_for_webhooks(Duration::from_secs(10))
+            .await
+    );
+    assert_eq!(
+        error_code(customer.call("complete_payment_confirmation", &[]).await).await,
+        "SETUP_INCOMPLETE"
+    );
+    assert_eq!(till.charges().await[0].status, charge::REQUIRES_ACTION);
+
+    // They try again and pass: the payment is recorded once.
+    confirm().await;
+    till.authenticate(&intent_id, &secret, "complete").await;
+    let done: Value = customer
+        .call("complete_payment_confirmation", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(done["amount_text"], "$35.00");
+    assert!(
+        till.app
+            .emulator
+            .wait_for_webhooks(Duration::from_secs(10))
+            .await
+    );
+    assert_eq!(till.charges().await[0].status, charge::SUCCEEDED);
+    assert_eq!(till.payment_intents(), 1);
+    assert_eq!(
+        activity::Entity::find()
+            .filter(activity::Column::Kind.eq("charge_succeeded"))
+            .count(&till.app.db)
+            .await
+            .unwrap(),
+        1
+    );
+}

@@ -3,11 +3,15 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod auth;
+mod bookings;
 mod card_requests;
+mod charges;
+mod crash;
 mod customers;
 mod health;
 mod helpers;
 mod outbox;
+mod payment_options;
 mod payments;
 mod security;
 mod smtp_sink;

@@ -1,6 +1,7 @@
 //! `/pay`: the customer's page behind the emailed link. Rendered on the server with everything
 //! the customer reads; once hydrated it loads Stripe.js, mounts the Payment Element and saves the
-//! card with `confirmSetup`, then asks our server to record it.
+//! card with `confirmSetup`, then asks our server to record it. A link that asks the customer to
+//! confirm a payment shows the charges' confirm page instead.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -8,6 +9,7 @@ use leptos_meta::Title;
 use crate::error::AppError;
 use crate::features::card_requests::api::load_card_page;
 use crate::features::card_requests::dto::{CardPage, CardView};
+use crate::features::charges::components::ConfirmPayment;
 use crate::ui::status::set_http_status;
 
 #[component]
@@ -17,6 +19,10 @@ pub fn CardRequestPage() -> impl IntoView {
         <Suspense fallback=|| view! { <main class="pay-page"><p class="loading">"Loading…"</p></main> }>
             {move || Suspend::new(async move {
                 match page.await {
+                    Ok(CardPage { payment: Some(payment), merchant_name, customer_first_name, demo, setup, .. }) => view! {
+                        <ConfirmPayment merchant_name greeting=greeting(&customer_first_name) demo setup payment/>
+                    }
+                    .into_any(),
                     Ok(page) => view! { <CardForm page/> }.into_any(),
                     Err(error) => view! { <LinkProblem error/> }.into_any(),
                 }
@@ -397,6 +403,7 @@ mod render_tests {
                 client_secret: "seti_1_secret_2".into(),
                 stripe_js_url: "http://127.0.0.1:12111/v3/".into(),
             },
+            payment: None,
         }
     }
 

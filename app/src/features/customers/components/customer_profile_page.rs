@@ -6,11 +6,18 @@ use leptos_router::hooks::use_params_map;
 use super::live_updates::LiveUpdates;
 use crate::error::AppError;
 use crate::features::activity::components::ActivitySection;
+use crate::features::bookings::components::{BookingsSection, NewBookingAction};
 use crate::features::card_requests::api::SendCardRequest;
 use crate::features::card_requests::components::{NotificationsSection, SendEmailAction};
+use crate::features::charges::components::{
+    ChargeAction, ChargeDialog, ChargeLauncher, PaymentsSection, RefundDialog, RefundLauncher,
+    charge_blocked_reason,
+};
 use crate::features::customers::api::{get_customer, get_customer_payments};
 use crate::features::customers::dto::CustomerDetail;
-use crate::features::payment_options::components::PaymentOptionsSection;
+use crate::features::payment_options::components::{
+    CreatePaymentOptionAction, PaymentOptionsSection,
+};
 use crate::ui::status::{LoadError, NotFound};
 
 /// The customer's profile: contact details, Payment Information, Notifications, and the Actions
@@ -46,6 +53,10 @@ fn Profile(customer: CustomerDetail) -> impl IntoView {
     let customer_id = customer.id.clone();
     let payments = Resource::new(move || customer_id.clone(), get_customer_payments);
     let refresh = Callback::new(move |()| payments.refetch());
+    // A booking's Charge balance opens the Charge dialog through this.
+    provide_context(ChargeLauncher(RwSignal::new(None)));
+    // A charge's Refund opens the Refund dialog through this.
+    provide_context(RefundLauncher(RwSignal::new(None)));
     let send = ServerAction::<SendCardRequest>::new();
     let dialog_open = RwSignal::new(false);
     // A request went out: close the dialog and show it in Notifications.
@@ -56,12 +67,9 @@ fn Profile(customer: CustomerDetail) -> impl IntoView {
         }
     });
     let actions_customer_id = customer.id.clone();
-    view! {
-        <LiveUpdates customer_id=customer.id.clone() on_change=refresh/>
-        <Title text=format!("{name} — Card on File")/>
-        <nav class="breadcrumb" aria-label="Breadcrumb"><A href="/customers">"Customers"</A></nav>
-        <div class="page-header"><h1>{name}</h1></div>
-        <div class="profile-grid">
+    // Built as separate views: one nested view type for the whole profile overflows the
+    // compiler's type-depth limit.
+    let main_column = view! {
             <div class="profile-main">
                 <section class="card" aria-labelledby="contact-heading">
                     <h2 id="contact-heading">"Contact details"</h2>
@@ -90,8 +98,10 @@ fn Profile(customer: CustomerDetail) -> impl IntoView {
                             Ok(p) => view! {
                                 <section class="card" aria-labelledby="payment-heading">
                                     <h2 id="payment-heading">"Payment Information"</h2>
-                                    <PaymentOptionsSection options=p.payment_options/>
+                                    <PaymentOptionsSection options=p.payment_options on_change=refresh/>
                                 </section>
+                                <BookingsSection bookings=p.bookings/>
+                                <PaymentsSection charges=p.charges/>
                                 <NotificationsSection items=p.notifications/>
                                 <ActivitySection items=p.activity/>
                             }.into_any(),
@@ -100,6 +110,9 @@ fn Profile(customer: CustomerDetail) -> impl IntoView {
                     })}
                 </Transition>
             </div>
+    }
+    .into_any();
+    let actions_panel = view! {
             <aside class="profile-actions card" aria-labelledby="actions-heading">
                 <h2 id="actions-heading">"Actions"</h2>
                 <ul class="action-list">
@@ -109,13 +122,25 @@ fn Profile(customer: CustomerDetail) -> impl IntoView {
                             Suspend::new(async move {
                                 payments.await.ok().map(|p| view! {
                                     <SendEmailAction customer_id state=p.card_request send open=dialog_open/>
+                                    <ChargeAction blocked_reason=charge_blocked_reason(p.payments_blocked_reason.as_deref(), &p.payment_options)/>
                                 })
                             })
                         }}
                     </Transition>
+                    <CreatePaymentOptionAction customer_id=customer.id.clone() payments/>
+                    <NewBookingAction customer_id=customer.id.clone() payments/>
                     <li><A href=edit_href attr:class="button">"Edit customer"</A></li>
                 </ul>
             </aside>
-        </div>
+    }
+    .into_any();
+    view! {
+        <LiveUpdates customer_id=customer.id.clone() on_change=refresh/>
+        <Title text=format!("{name} — Card on File")/>
+        <nav class="breadcrumb" aria-label="Breadcrumb"><A href="/customers">"Customers"</A></nav>
+        <div class="page-header"><h1>{name}</h1></div>
+        <div class="profile-grid">{main_column}{actions_panel}</div>
+        <ChargeDialog customer_id=customer.id.clone() customer_email=customer.email.clone() payments on_done=refresh/>
+        <RefundDialog on_done=refresh/>
     }
 }

@@ -1,0 +1,510 @@
+//! The Charge dialog, opened by the Actions panel's **Charge** (any amount) or a booking's
+//! **Charge balance** (its balance, or part of it).
+
+use leptos::html;
+use leptos::prelude::*;
+
+use super::request_key::new_request_key;
+use super::{CHARGE_BUTTON_ID, ChargeLauncher, ChargeTarget};
+use crate::error::AppError;
+use crate::features::charges::api::ChargePaymentOption;
+use crate::features::charges::dto::ChargeView;
+use crate::features::customers::dto::CustomerPayments;
+use crate::features::payment_options::dto::{ExpiryState, PaymentOptionView};
+use crate::money::Currency;
+use crate::ui::dialog::{CloseButton, Dialog};
+use crate::ui::form::{LastError, TextField, last_error};
+
+type ChargeAction = ServerAction<ChargePaymentOption>;
+
+/// Mounted once on the profile, outside the parts a live refresh redraws; opens whenever the
+/// [`ChargeLauncher`] is set. Every answer from the server refreshes the profile, so the
+/// booking's balance and the Payments list follow.
+#[component]
+pub fn ChargeDialog(
+    customer_id: String,
+    customer_email: Option<String>,
+    /// The profile's payment data: the cards the dialog offers, and whether it can charge.
+    payments: Resource<Result<CustomerPayments, AppError>>,
+    on_done: Callback<()>,
+) -> impl IntoView {
+    let launcher = use_context::<ChargeLauncher>().map(|l| l.0);
+    let charge = ChargeAction::new();
+    Effect::new(move |_| {
+        if charge.value().with(Option::is_some) {
+            on_done.run(());
+        }
+    });
+    let latest = RwSignal::new(None::<CustomerPayments>);
+    let dialog = move || {
+        let launcher = launcher?;
+        let target = launcher.get()?;
+        // A new dialog starts without the last one's answer.
+        charge.clear();
+        let form = ChargeForm::new(
+            &target,
+            customer_id.clone(),
+            customer_email.is_some(),
+            latest.get_untracked().as_ref(),
+        );
+        let on_close = Callback::new(move |()| launcher.set(None));
+        Some(view! { <ChargeDialogBody target form charge on_close/> })
+    };
+    // The resource is read only under this Transition of the dialog's own: a read under the
+    // page's Suspense would blank the profile on every refresh, and a read in the dialog's own
+    // render would redraw it (dropping what was typed and the server's answer) on every refresh.
+    view! { <Transition fallback=|| ()><LatestPayments payments latest/>{dialog}</Transition> }
+}
+
+/// Copies the payment data out of the resource as it loads. The dialog reads the copy when it
+/// opens, so the profile's refreshes never redraw an open dialog.
+#[component]
+fn LatestPayments(
+    payments: Resource<Result<CustomerPayments, AppError>>,
+    latest: RwSignal<Option<CustomerPayments>>,
+) -> impl IntoView {
+    Effect::new(move |_| {
+        if let Some(Ok(p)) = payments.get() {
+            latest.set(Some(p));
+        }
+    });
+}
+
+/// What the form starts with, worked out once when the dialog opens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct ChargeForm {
+    customer_id: String,
+    booking_id: String,
+    amount: String,
+    description: String,
+    /// `(payment option id, label)` of the cards that can be charged.
+    cards: Vec<(String, String)>,
+    selected_card: Option<String>,
+    can_email_receipt: bool,
+    /// Why nothing can be charged now; the form is not offered then.
+    blocked: Option<String>,
+}
+
+impl ChargeForm {
+    fn new(
+        target: &ChargeTarget,
+        customer_id: String,
+        can_email_receipt: bool,
+        payments: Option<&CustomerPayments>,
+    ) -> Self {
+        let live: Vec<&PaymentOptionView> = payments
+            .map(|p| {
+                p.payment_options
+                    .iter()
+                    .filter(|o| o.expiry != ExpiryState::Expired)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let booking = match target {
+            ChargeTarget::Booking(booking) => Some(booking),
+            ChargeTarget::Customer => None,
+        };
+        let selected_card = booking
+            .and_then(|b| b.payment_option_id.as_deref())
+            .and_then(|id| live.iter().find(|o| o.id == id))
+            .or_else(|| live.iter().find(|o| o.is_default))
+            .or_else(|| live.first())
+            .map(|o| o.id.clone());
+        let blocked = match payments {
+            None => Some("The customer's cards could not be loaded. Close and try again.".into()),
+            Some(p) => p
+                .payments_blocked_reason
+                .clone()
+                .or_else(|| live.is_empty().then(|| "Add a card first".to_owned())),
+        };
+        let amount = booking
+            .and_then(|b| {
+                let currency = Currency::parse(&b.currency).ok()?;
+                (b.balance > 0).then(|| currency.plain(b.balance))
+            })
+            .unwrap_or_default();
+        Self {
+            customer_id,
+            booking_id: booking.map(|b| b.id.clone()).unwrap_or_default(),
+            amount,
+            description: booking.map(|b| b.title.clone()).unwrap_or_default(),
+            cards: live
+                .iter()
+                .map(|o| {
+                    let label = if o.is_default {
+                        format!("{} (default)", o.card.describe())
+                    } else {
+                        o.card.describe()
+                    };
+                    (o.id.clone(), label)
+                })
+                .collect(),
+            selected_card,
+            can_email_receipt,
+            blocked,
+        }
+    }
+}
+
+#[component]
+fn ChargeDialogBody(
+    target: ChargeTarget,
+    form: ChargeForm,
+    charge: ChargeAction,
+    on_close: Callback<()>,
+) -> impl IntoView {
+    let (title, intro) = match &target {
+        ChargeTarget::Customer => ("Charge", None),
+        ChargeTarget::Booking(b) => (
+            "Charge balance",
+            Some(format!(
+                "{} · {} · Balance due {}",
+                b.title, b.starts_at, b.balance_text
+            )),
+        ),
+    };
+    let amount_hint = match &target {
+        ChargeTarget::Customer => None,
+        ChargeTarget::Booking(b) => Some(format!(
+            "Up to the balance of {}; a smaller amount charges part of it.",
+            b.balance_text
+        )),
+    };
+    // The answer that ends the dialog; a decline or an error keeps the form for another try.
+    let finished = Memo::new(move |_| {
+        charge
+            .value()
+            .get()
+            .and_then(Result::ok)
+            .filter(|c| c.status != "failed")
+    });
+    // Focus goes back to the button that opened the dialog; if a refresh removed it (a booking
+    // paid in full loses its Charge balance), to the Actions panel's Charge.
+    view! {
+        <Dialog
+            title_id="charge-title"
+            on_close
+            busy=charge.pending()
+            opener_id=CHARGE_BUTTON_ID
+        >
+            <h2 id="charge-title">{title}</h2>
+            {intro.map(|text| view! { <p class="charges-intro">{text}</p> })}
+            {move || match finished.get() {
+                Some(result) => view! { <ChargeResult result/> }.into_any(),
+                None => match form.blocked.clone() {
+                    Some(reason) => view! {
+                        <p class="alert" role="alert">{reason}</p>
+                        <div class="form-actions"><CloseButton label="Close"/></div>
+                    }
+                    .into_any(),
+                    None => view! {
+                        <ChargeFields form=form.clone() amount_hint=amount_hint.clone() charge/>
+                    }
+                    .into_any(),
+                },
+            }}
+        </Dialog>
+    }
+}
+
+#[component]
+fn ChargeFields(
+    form: ChargeForm,
+    amount_hint: Option<String>,
+    charge: ChargeAction,
+) -> impl IntoView {
+    let error = last_error(charge.value());
+    let pending = charge.pending();
+    let request_key = RwSignal::new(new_request_key());
+    // A decline is a finished attempt: charging again (another card, another amount) is a new
+    // charge and needs a new key. Errors keep the key, so Try again finds the same charge.
+    Effect::new(move |_| {
+        if charge
+            .value()
+            .with(|v| matches!(v, Some(Ok(c)) if c.status == "failed"))
+        {
+            request_key.set(new_request_key());
+        }
+    });
+    let declined = move || {
+        charge
+            .value()
+            .get()
+            .and_then(Result::ok)
+            .filter(|c| c.status == "failed")
+            .map(|c| view! { <p class="alert" role="alert">{c.status_label}</p> })
+    };
+    let ChargeForm {
+        customer_id,
+        booking_id,
+        amount,
+        description,
+        cards,
+        selected_card,
+        can_email_receipt,
+        blocked: _,
+    } = form;
+    view! {
+        <ActionForm action=charge attr:novalidate=true attr:class="charges-form">
+            <input type="hidden" name="customer_id" value=customer_id/>
+            <input type="hidden" name="booking_id" value=booking_id/>
+            <input type="hidden" name="request_key" value=move || request_key.get()/>
+            <AmountField value=amount hint=amount_hint error/>
+            <TextField label="Description" name="description" value=Some(description) required=true error/>
+            <CardSelect cards selected=selected_card error/>
+            <div class="field checkbox-field">
+                <label>
+                    <input type="checkbox" name="send_receipt" value="yes" disabled=!can_email_receipt/>
+                    " Email a receipt to the customer"
+                </label>
+                {(!can_email_receipt).then(|| view! { <p class="hint">"The customer has no email address."</p> })}
+            </div>
+            {declined}
+            <RetryableAlert error pending/>
+            <div class="form-actions">
+                <button
+                    type="submit"
+                    class="button primary"
+                    disabled=move || pending.get()
+                    aria-busy=move || pending.get().then_some("true")
+                >
+                    {move || if pending.get() { "Charging…" } else { "Charge" }}
+                </button>
+                <CloseButton label="Cancel"/>
+            </div>
+        </ActionForm>
+    }
+}
+
+/// The amount as typed, in the merchant's currency; the server parses and checks it.
+#[component]
+pub(super) fn AmountField(value: String, hint: Option<String>, error: LastError) -> impl IntoView {
+    let message = Signal::derive(move || error.get().and_then(|e| e.message_for("amount")));
+    view! {
+        <div class="field" class:has-error=move || message.get().is_some()>
+            <label for="field-amount">"Amount"</label>
+            {hint.map(|h| view! { <p class="hint" id="field-amount-hint">{h}</p> })}
+            <input
+                id="field-amount"
+                name="amount"
+                type="text"
+                inputmode="decimal"
+                autocomplete="off"
+                value=value
+                aria-invalid=move || message.get().is_some().then_some("true")
+                aria-describedby="field-amount-hint field-amount-error"
+            />
+            <p class="field-error" id="field-amount-error">{move || message.get()}</p>
+        </div>
+    }
+}
+
+#[component]
+fn CardSelect(
+    cards: Vec<(String, String)>,
+    selected: Option<String>,
+    error: LastError,
+) -> impl IntoView {
+    let message =
+        Signal::derive(move || error.get().and_then(|e| e.message_for("payment_option_id")));
+    view! {
+        <div class="field" class:has-error=move || message.get().is_some()>
+            <label for="field-payment_option_id">"Card"</label>
+            <select
+                id="field-payment_option_id"
+                name="payment_option_id"
+                aria-invalid=move || message.get().is_some().then_some("true")
+                aria-describedby="field-payment_option_id-error"
+            >
+                {cards
+                    .into_iter()
+                    .map(|(id, label)| {
+                        let is_selected = selected.as_deref() == Some(id.as_str());
+                        view! { <option value=id selected=is_selected>{label}</option> }
+                    })
+                    .collect_view()}
+            </select>
+            <p class="field-error" id="field-payment_option_id-error">{move || message.get()}</p>
+        </div>
+    }
+}
+
+/// Errors that belong to no field. When Stripe could not be reached (or the answer was lost),
+/// **Try again** submits the same form with the same request key.
+#[component]
+pub(super) fn RetryableAlert(error: LastError, pending: Memo<bool>) -> impl IntoView {
+    move || {
+        error.get().map(|e| {
+            let retry = matches!(e, AppError::StripeUnavailable | AppError::Request { .. });
+            view! {
+                <div class="alert charges-alert" role="alert">
+                    <p>{e.user_message()}</p>
+                    {retry.then(|| view! {
+                        <button type="submit" class="button" disabled=move || pending.get()>"Try again"</button>
+                    })}
+                </div>
+            }
+        })
+    }
+}
+
+/// The charge went through, waits for the customer, or is still being checked: what happened,
+/// and Close.
+#[component]
+fn ChargeResult(result: ChargeView) -> impl IntoView {
+    let message = match result.status.as_str() {
+        "succeeded" => format!("Charged {} to {}", result.amount_text, result.card),
+        "requires_action" => {
+            "Waiting for the customer to confirm — we emailed them a link".to_owned()
+        }
+        _ => format!(
+            "{} The result will show under Payments.",
+            result.status_label
+        ),
+    };
+    let close = NodeRef::<html::Div>::new();
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        use leptos::wasm_bindgen::JsCast;
+        if let Some(actions) = close.get()
+            && let Ok(Some(button)) = actions.query_selector("button")
+            && let Ok(button) = button.dyn_into::<leptos::web_sys::HtmlElement>()
+        {
+            let _ = button.focus();
+        }
+    });
+    view! {
+        <p class="notice charges-result" role="status" data-status=result.status.clone()>{message}</p>
+        <div class="form-actions" node_ref=close><CloseButton label="Close"/></div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::features::bookings::dto::BookingView;
+    use crate::features::card_requests::dto::{CardRequestAction, CardView};
+
+    fn option(id: &str, last4: &str, is_default: bool, expiry: ExpiryState) -> PaymentOptionView {
+        PaymentOptionView {
+            id: id.into(),
+            card: CardView {
+                brand: "Visa".into(),
+                last4: last4.into(),
+                exp_month: 12,
+                exp_year: 2034,
+            },
+            expiry,
+            is_default,
+            added_by: "Added by Sam Staff".into(),
+            added_on: "2026-01-02".into(),
+            backs_bookings_due: Vec::new(),
+        }
+    }
+
+    fn payments(options: Vec<PaymentOptionView>) -> CustomerPayments {
+        CustomerPayments {
+            payment_options: options,
+            notifications: Vec::new(),
+            card_request: CardRequestAction {
+                blocked_reason: None,
+                recipient: None,
+                validity_days: 7,
+                pending_until: None,
+            },
+            bookings: Vec::new(),
+            charges: Vec::new(),
+            activity: Vec::new(),
+            payments_blocked_reason: None,
+            currency: "usd".into(),
+        }
+    }
+
+    fn booking(balance: i64, card: Option<&str>) -> BookingView {
+        BookingView {
+            id: "b1".into(),
+            customer_id: "c1".into(),
+            customer_name: "Jane Doe".into(),
+            title: "Sunset kayak tour".into(),
+            starts_at: "2026-07-01 18:00".into(),
+            participants: 2,
+            currency: "usd".into(),
+            total: 12_000,
+            paid: 12_000 - balance,
+            refunded: 0,
+            balance,
+            total_text: "$120.00".into(),
+            paid_text: "$0.00".into(),
+            balance_text: "$120.00".into(),
+            status_label: "Not paid".into(),
+            card: None,
+            payment_option_id: card.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn a_booking_prefills_its_balance_title_and_card() {
+        let p = payments(vec![
+            option("po1", "4242", true, ExpiryState::Valid),
+            option("po2", "4444", false, ExpiryState::ExpiringSoon),
+        ]);
+        let target = ChargeTarget::Booking(booking(12_050, Some("po2")));
+        let form = ChargeForm::new(&target, "c1".into(), true, Some(&p));
+        assert_eq!(form.amount, "120.50");
+        assert_eq!(form.description, "Sunset kayak tour");
+        assert_eq!(form.booking_id, "b1");
+        assert_eq!(form.selected_card.as_deref(), Some("po2"));
+        assert_eq!(form.blocked, None);
+        assert_eq!(form.cards[0].1, "Visa •••• 4242 — expires 12/34 (default)");
+    }
+
+    #[test]
+    fn the_customer_starts_empty_with_the_default_card_and_expired_cards_left_out() {
+        let p = payments(vec![
+            option("old", "0002", false, ExpiryState::Expired),
+            option("po1", "4242", false, ExpiryState::Valid),
+            option("po2", "4444", true, ExpiryState::Valid),
+        ]);
+        let form = ChargeForm::new(&ChargeTarget::Customer, "c1".into(), false, Some(&p));
+        assert_eq!(form.amount, "");
+        assert_eq!(form.description, "");
+        assert_eq!(form.booking_id, "");
+        assert_eq!(form.selected_card.as_deref(), Some("po2"));
+        assert_eq!(form.cards.len(), 2);
+        assert!(form.cards.iter().all(|(id, _)| id != "old"));
+    }
+
+    #[test]
+    fn a_booking_whose_card_is_gone_falls_back_to_the_default() {
+        let p = payments(vec![option("po1", "4242", true, ExpiryState::Valid)]);
+        let target = ChargeTarget::Booking(booking(5_000, Some("removed")));
+        let form = ChargeForm::new(&target, "c1".into(), true, Some(&p));
+        assert_eq!(form.selected_card.as_deref(), Some("po1"));
+    }
+
+    #[test]
+    fn nothing_to_charge_says_why() {
+        let only_expired = payments(vec![option("old", "0002", true, ExpiryState::Expired)]);
+        let form = ChargeForm::new(
+            &ChargeTarget::Customer,
+            "c1".into(),
+            true,
+            Some(&only_expired),
+        );
+        assert_eq!(form.blocked.as_deref(), Some("Add a card first"));
+
+        let mut disconnected = payments(vec![option("po1", "4242", true, ExpiryState::Valid)]);
+        disconnected.payments_blocked_reason =
+            Some("Connect MioPay (Stripe) in Settings first.".into());
+        let form = ChargeForm::new(
+            &ChargeTarget::Customer,
+            "c1".into(),
+            true,
+            Some(&disconnected),
+        );
+        assert_eq!(
+            form.blocked.as_deref(),
+            Some("Connect MioPay (Stripe) in Settings first.")
+        );
+    }
+}
