@@ -14,7 +14,7 @@ use sea_orm::{
 
 use super::dto::{BookingPage, BookingView};
 use super::input::{BookingTitle, Participants, StartsAt, show_starts_at};
-use crate::entities::{booking, customer, merchant, new_id, payment_option};
+use crate::entities::{booking, customer, new_id, payment_option};
 use crate::error::{AppError, FieldError};
 use crate::features::activity::service::{Actor, BOOKING_CREATED, record};
 use crate::features::auth::service::Authenticated;
@@ -259,10 +259,7 @@ pub async fn create(
     let db = &state.db;
     let merchant_id = auth.merchant_id.as_str();
     let customer = find_customer(db, merchant_id, customer_id).await?;
-    let merchant = merchant::Entity::find_by_id(merchant_id.to_owned())
-        .one(db)
-        .await?
-        .ok_or_else(|| AppError::internal("merchant row missing"))?;
+    let merchant = crate::features::settings::service::find_merchant(db, merchant_id).await?;
     let currency = Currency::parse(&merchant.currency).map_err(|_| {
         AppError::internal(format!("merchant currency {:?} unknown", merchant.currency))
     })?;

@@ -25,6 +25,7 @@ use crate::features::customers::dto::full_name;
 use crate::features::customers::service::find_model;
 use crate::features::notifications::{live, outbox};
 use crate::features::settings::connection::{self, StripeConnection, payments_error};
+use crate::features::settings::service::find_merchant;
 use crate::features::{charges, payment_options};
 use crate::payments::StripeAccount;
 use crate::payments::operations::{CardSummary, SetupState};
@@ -37,16 +38,6 @@ const NOTIFICATIONS_SHOWN: u64 = 50;
 
 fn minute(at: DateTime<Utc>) -> String {
     at.format("%Y-%m-%d %H:%M UTC").to_string()
-}
-
-async fn find_merchant(
-    db: &impl ConnectionTrait,
-    merchant_id: &str,
-) -> Result<merchant::Model, AppError> {
-    merchant::Entity::find_by_id(merchant_id.to_owned())
-        .one(db)
-        .await?
-        .ok_or_else(|| AppError::internal("merchant row missing"))
 }
 
 // ---------------------------------------------------------------------------------------------

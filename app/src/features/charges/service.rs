@@ -28,6 +28,7 @@ use crate::features::customers::service::find_model;
 use crate::features::notifications::{live, outbox};
 use crate::features::payment_options::service::card_label;
 use crate::features::settings::connection::{self, StripeConnection, payments_error};
+use crate::features::settings::service::find_merchant;
 use crate::money::{Currency, balance_due, refundable};
 use crate::payments::operations::{ChargeOutcome, OffSessionCharge};
 use crate::payments::{PaymentsError, StripeAccount};
@@ -92,16 +93,6 @@ pub(super) fn parse_line(
         return Err(format!("{label} must be at most {max} characters."));
     }
     Ok(value.to_owned())
-}
-
-async fn find_merchant(
-    db: &impl ConnectionTrait,
-    merchant_id: &str,
-) -> Result<merchant::Model, AppError> {
-    merchant::Entity::find_by_id(merchant_id.to_owned())
-        .one(db)
-        .await?
-        .ok_or_else(|| AppError::internal("merchant row missing"))
 }
 
 pub(super) fn currency_of(code: &str) -> Result<Currency, AppError> {
@@ -565,35 +556,18 @@ pub(crate) async fn settle(
     let currency = currency_of(&row.currency)?;
     let amount_text = currency.format(row.amount);
     let txn = db.begin().await?;
-    // `from` is the state the winning UPDATE left, `None` when another caller got there first.
-    let transition = |to: &'static str, from: &'static str| {
-        charge::Entity::update_many()
-            .col_expr(charge::Column::Status, Expr::value(to))
-            .col_expr(charge::Column::UpdatedAt, Expr::value(now))
-            .filter(charge::Column::Id.eq(row.id.as_str()))
-            .filter(charge::Column::Status.eq(from))
-    };
     let mut published = false;
     match outcome {
         ChargeOutcome::Succeeded { payment_intent_id } => {
-            let mut from = None;
-            for candidate in [charge::PENDING, charge::REQUIRES_ACTION] {
-                let won = transition(charge::SUCCEEDED, candidate)
+            let from = close_open_charge(&txn, &row.id, charge::SUCCEEDED, now, |update| {
+                update
                     .col_expr(
                         charge::Column::StripePaymentIntentId,
                         Expr::value(payment_intent_id.clone()),
                     )
-                    .col_expr(charge::Column::SettledAt, Expr::value(now))
                     .col_expr(charge::Column::FailureCode, Expr::value(None::<String>))
-                    .exec(&txn)
-                    .await?
-                    .rows_affected
-                    == 1;
-                if won {
-                    from = Some(candidate);
-                    break;
-                }
-            }
+            })
+            .await?;
             if let Some(from) = from {
                 if let Some(booking_id) = &row.booking_id {
                     booking::Entity::update_many()
@@ -635,7 +609,11 @@ pub(crate) async fn settle(
         ChargeOutcome::AuthenticationRequired {
             payment_intent_id, ..
         } => {
-            let won = transition(charge::REQUIRES_ACTION, charge::PENDING)
+            let won = charge::Entity::update_many()
+                .col_expr(charge::Column::Status, Expr::value(charge::REQUIRES_ACTION))
+                .col_expr(charge::Column::UpdatedAt, Expr::value(now))
+                .filter(charge::Column::Id.eq(row.id.as_str()))
+                .filter(charge::Column::Status.eq(charge::PENDING))
                 .col_expr(
                     charge::Column::StripePaymentIntentId,
                     Expr::value(payment_intent_id.clone()),
@@ -678,9 +656,8 @@ pub(crate) async fn settle(
             decline_code,
             message,
         } => {
-            let mut from = None;
-            for candidate in [charge::PENDING, charge::REQUIRES_ACTION] {
-                let won = transition(charge::FAILED, candidate)
+            let from = close_open_charge(&txn, &row.id, charge::FAILED, now, |update| {
+                update
                     .col_expr(
                         charge::Column::StripePaymentIntentId,
                         Expr::value(
@@ -698,16 +675,8 @@ pub(crate) async fn settle(
                         charge::Column::FailureMessage,
                         Expr::value(message.chars().take(500).collect::<String>()),
                     )
-                    .col_expr(charge::Column::SettledAt, Expr::value(now))
-                    .exec(&txn)
-                    .await?
-                    .rows_affected
-                    == 1;
-                if won {
-                    from = Some(candidate);
-                    break;
-                }
-            }
+            })
+            .await?;
             if let Some(from) = from {
                 let reason = decline_reason(&code, decline_code.as_deref());
                 let summary = format!("Charge of {amount_text} declined: {reason}");
@@ -756,6 +725,30 @@ pub(crate) async fn settle(
         live::publish(&row.merchant_id, &row.customer_id);
     }
     Ok(())
+}
+
+/// Moves an open charge (`pending` or `requires_action`) to the final state `to`, with the
+/// columns `set` adds, in one conditional UPDATE per open state. Returns the state it left, or
+/// `None` when the charge was no longer open (another caller settled it first).
+async fn close_open_charge(
+    txn: &impl ConnectionTrait,
+    charge_id: &str,
+    to: &'static str,
+    now: chrono::DateTime<Utc>,
+    set: impl Fn(sea_orm::UpdateMany<charge::Entity>) -> sea_orm::UpdateMany<charge::Entity>,
+) -> Result<Option<&'static str>, AppError> {
+    for from in [charge::PENDING, charge::REQUIRES_ACTION] {
+        let update = charge::Entity::update_many()
+            .col_expr(charge::Column::Status, Expr::value(to))
+            .col_expr(charge::Column::UpdatedAt, Expr::value(now))
+            .col_expr(charge::Column::SettledAt, Expr::value(now))
+            .filter(charge::Column::Id.eq(charge_id))
+            .filter(charge::Column::Status.eq(from));
+        if set(update).exec(txn).await?.rows_affected == 1 {
+            return Ok(Some(from));
+        }
+    }
+    Ok(None)
 }
 
 async fn card_of(db: &impl ConnectionTrait, row: &charge::Model) -> Result<String, AppError> {

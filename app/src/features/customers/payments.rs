@@ -5,7 +5,7 @@ use sea_orm::{EntityTrait, PaginatorTrait};
 
 use super::dto::CustomerPayments;
 use super::service::find_model;
-use crate::entities::{merchant, stripe_connection};
+use crate::entities::stripe_connection;
 use crate::error::AppError;
 use crate::features::{activity, bookings, card_requests, charges, payment_options};
 use crate::state::AppState;
@@ -17,10 +17,7 @@ pub async fn customer_payments(
 ) -> Result<CustomerPayments, AppError> {
     let db = &state.db;
     let customer = find_model(db, merchant_id, customer_id).await?;
-    let merchant = merchant::Entity::find_by_id(merchant_id.to_owned())
-        .one(db)
-        .await?
-        .ok_or_else(|| AppError::internal("merchant row missing"))?;
+    let merchant = crate::features::settings::service::find_merchant(db, merchant_id).await?;
     let connected = stripe_connection::Entity::find_by_id(merchant_id.to_owned())
         .count(db)
         .await?

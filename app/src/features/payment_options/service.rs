@@ -15,7 +15,7 @@ use sea_orm::{
 };
 
 use super::dto::{ExpiryState, PaymentOptionSetup, PaymentOptionView};
-use crate::entities::{booking, customer, merchant, new_id, payment_option};
+use crate::entities::{booking, customer, new_id, payment_option};
 use crate::error::{AppError, is_unique_violation};
 use crate::features::activity::service::{self as activity, Actor, staff_names};
 use crate::features::auth::service::Authenticated;
@@ -179,10 +179,7 @@ pub async fn start(
     let merchant_id = auth.merchant_id.as_str();
     let customer = find_model(db, merchant_id, customer_id).await?;
     let connection = connection::require(state, merchant_id).await?;
-    let merchant = merchant::Entity::find_by_id(merchant_id.to_owned())
-        .one(db)
-        .await?
-        .ok_or_else(|| AppError::internal("merchant row missing"))?;
+    let merchant = crate::features::settings::service::find_merchant(db, merchant_id).await?;
     let account = connection.account(state)?;
     let stripe_customer = ensure_stripe_customer(db, &account, &customer).await?;
     let intent = account
