@@ -7,7 +7,8 @@ use stripe_core::customer::{
     CreateCustomer, ListPaymentMethodsCustomer, ListPaymentMethodsCustomerType, RetrieveCustomer,
 };
 use stripe_core::payment_intent::{
-    CreatePaymentIntent, CreatePaymentIntentAutomaticPaymentMethods,
+    CancelPaymentIntent, CancelPaymentIntentCancellationReason, CreatePaymentIntent,
+    CreatePaymentIntentAutomaticPaymentMethods,
     CreatePaymentIntentAutomaticPaymentMethodsAllowRedirects, CreatePaymentIntentOffSession,
     RetrievePaymentIntent,
 };
@@ -286,6 +287,23 @@ impl StripeAccount {
             })
             .await?;
         Ok(payment_outcome(pi))
+    }
+
+    /// Cancels a PaymentIntent the customer abandoned (`cancellation_reason=abandoned`), so it can
+    /// no longer be confirmed. Stripe refuses (400) an intent that already succeeded: the caller
+    /// then reads its state instead.
+    pub async fn cancel_abandoned_payment(
+        &self,
+        payment_intent_id: &str,
+    ) -> Result<(), PaymentsError> {
+        let client = self.client();
+        self.with_retries("cancel payment intent", || {
+            let request = CancelPaymentIntent::new(payment_intent_id)
+                .cancellation_reason(CancelPaymentIntentCancellationReason::Abandoned);
+            async move { request.send(client).await }
+        })
+        .await?;
+        Ok(())
     }
 
     /// Refunds all (`amount: None`) or part of a payment, retried with the refund's own

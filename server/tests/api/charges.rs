@@ -1010,3 +1010,60 @@ async fn a_failed_challenge_keeps_the_charge_waiting_and_a_second_try_pays_it_on
         1
     );
 }
+
+#[tokio::test]
+async fn a_charge_whose_confirm_link_expires_is_cancelled_at_stripe_and_reported() {
+    let till = till("Expiry Tours").await;
+    let card = till.card_on_file("pm_card_authenticationRequired").await;
+    let booking = till.booking("Night safari", 9_000, Some(&card)).await;
+    till.charge_ok(&card, "90", Some(&booking)).await;
+    let row = till.charges().await.remove(0);
+    assert_eq!(row.status, charge::REQUIRES_ACTION);
+    // The link's days pass without an answer (and the reconciler last looked long ago).
+    let long_ago = Utc::now() - chrono::Duration::days(8);
+    app::entities::card_request::Entity::update_many()
+        .col_expr(
+            app::entities::card_request::Column::ExpiresAt,
+            Expr::value(Utc::now() - chrono::Duration::minutes(1)),
+        )
+        .exec(&till.app.db)
+        .await
+        .unwrap();
+    charge::Entity::update_many()
+        .col_expr(charge::Column::UpdatedAt, Expr::value(long_ago))
+        .exec(&till.app.db)
+        .await
+        .unwrap();
+
+    app::features::charges::reconciler::run_once(&till.app.state)
+        .await
+        .unwrap();
+
+    let row = till.charges().await.remove(0);
+    assert_eq!(row.status, charge::FAILED);
+    assert_eq!(row.failure_code.as_deref(), Some("confirmation_expired"));
+    let view = till.payments().await["charges"][0].clone();
+    assert_eq!(
+        view["status_label"],
+        "Not confirmed — the customer's link expired"
+    );
+    // Stripe can no longer take the payment; the booking still owes it; the merchant is told.
+    let intent: Value = reqwest::Client::new()
+        .get(format!(
+            "{}/v1/payment_intents/{}",
+            till.app.emulator_base,
+            row.stripe_payment_intent_id.unwrap()
+        ))
+        .basic_auth(&till.secret_key, Some(""))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(intent["status"], "canceled");
+    assert_eq!(till.booking_row(&booking).await.paid_amount, 0);
+    let notices = till.emails_of_kind("payment_outcome_notice").await;
+    assert_eq!(notices.len(), 1);
+    assert_eq!(notices[0].subject, "Jane Doe's payment of $90.00 failed");
+}

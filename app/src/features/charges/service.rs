@@ -115,6 +115,7 @@ pub fn decline_reason(code: &str, decline_code: Option<&str>) -> String {
         "fraudulent" => "the bank suspects fraud",
         "card_velocity_exceeded" => "the card's limit was exceeded",
         "invalid_key" => "Stripe refused this account's key: reconnect MioPay in Settings",
+        "confirmation_expired" => "the customer did not confirm before the link expired",
         _ => "the card was declined",
     };
     reason.to_owned()
@@ -126,6 +127,9 @@ fn status_label(charge: &charge::Model) -> String {
         charge::SUCCEEDED if charge.refunded_amount > 0 => "Partly refunded".to_owned(),
         charge::SUCCEEDED => "Succeeded".to_owned(),
         charge::REQUIRES_ACTION => "Waiting for the customer to confirm".to_owned(),
+        charge::FAILED if charge.failure_code.as_deref() == Some(CONFIRMATION_EXPIRED) => {
+            "Not confirmed — the customer's link expired".to_owned()
+        }
         charge::FAILED => format!(
             "Declined: {}",
             decline_reason(
@@ -1164,6 +1168,39 @@ pub(crate) async fn reconcile_charge(
             }
             send_to_stripe(state, &account, row).await
         }
+        (charge::REQUIRES_ACTION, Some(payment_intent_id))
+            if confirmation_expired(&state.db, row).await? =>
+        {
+            // The customer let the link expire: cancel the PaymentIntent so it can't be paid
+            // later behind our back, and tell the merchant it failed.
+            match account.cancel_abandoned_payment(payment_intent_id).await {
+                Ok(()) => {
+                    settle(
+                        state,
+                        row,
+                        ChargeOutcome::Declined {
+                            payment_intent_id: Some(payment_intent_id.to_owned()),
+                            code: CONFIRMATION_EXPIRED.to_owned(),
+                            decline_code: None,
+                            message: "The customer did not confirm before the link expired"
+                                .to_owned(),
+                        },
+                        Actor::Stripe,
+                    )
+                    .await
+                }
+                // Stripe refuses to cancel an intent that succeeded at the last moment: record
+                // what it is.
+                Err(PaymentsError::Api { .. }) => {
+                    let outcome = account
+                        .retrieve_payment(payment_intent_id)
+                        .await
+                        .map_err(payments_error)?;
+                    settle(state, row, outcome, Actor::Stripe).await
+                }
+                Err(err) => Err(payments_error(err)),
+            }
+        }
         (_, Some(payment_intent_id)) => {
             let outcome = account
                 .retrieve_payment(payment_intent_id)
@@ -1173,6 +1210,25 @@ pub(crate) async fn reconcile_charge(
         }
         _ => Ok(()),
     }
+}
+
+/// The failure code of a charge whose customer never confirmed before the link expired.
+pub const CONFIRMATION_EXPIRED: &str = "confirmation_expired";
+
+/// True when the newest confirmation link of a charge waiting for its customer has expired
+/// unanswered.
+async fn confirmation_expired(
+    db: &impl ConnectionTrait,
+    row: &charge::Model,
+) -> Result<bool, AppError> {
+    let newest = card_request::Entity::find()
+        .filter(card_request::Column::MerchantId.eq(row.merchant_id.as_str()))
+        .filter(card_request::Column::ChargeId.eq(row.id.as_str()))
+        .order_by_desc(card_request::Column::CreatedAt)
+        .one(db)
+        .await?;
+    Ok(newest
+        .is_some_and(|link| link.status == card_request::PENDING && link.expires_at <= Utc::now()))
 }
 
 #[cfg(test)]
