@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, TransactionTrait,
 };
 
 use super::dto::{
@@ -663,14 +663,12 @@ async fn record_completion(
     // Serialised with Make default and Remove, so the customer never ends up with two defaults.
     payment_options::service::lock_customer(&txn, &request.merchant_id, &request.customer_id)
         .await?;
-    let has_default = payment_option::Entity::find()
-        .filter(payment_option::Column::MerchantId.eq(request.merchant_id.as_str()))
-        .filter(payment_option::Column::CustomerId.eq(request.customer_id.as_str()))
-        .filter(payment_option::Column::RemovedAt.is_null())
-        .filter(payment_option::Column::IsDefault.eq(true))
-        .count(&txn)
-        .await?
-        > 0;
+    let has_default = payment_options::service::has_default_card(
+        &txn,
+        &request.merchant_id,
+        &request.customer_id,
+    )
+    .await?;
     let exp_month = i32::try_from(card.exp_month).unwrap_or(0);
     let exp_year = i32::try_from(card.exp_year).unwrap_or(0);
     payment_option::ActiveModel {

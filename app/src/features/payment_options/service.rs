@@ -262,14 +262,7 @@ pub async fn save(
         txn.rollback().await?;
         return existing_view(db, merchant_id, &customer.id, existing).await;
     }
-    let has_default = payment_option::Entity::find()
-        .filter(payment_option::Column::MerchantId.eq(merchant_id))
-        .filter(payment_option::Column::CustomerId.eq(customer.id.as_str()))
-        .filter(payment_option::Column::RemovedAt.is_null())
-        .filter(payment_option::Column::IsDefault.eq(true))
-        .count(&txn)
-        .await?
-        > 0;
+    let has_default = has_default_card(&txn, merchant_id, &customer.id).await?;
     let inserted = payment_option::ActiveModel {
         id: Set(new_id()),
         merchant_id: Set(merchant_id.to_owned()),
@@ -316,6 +309,23 @@ pub async fn save(
     live::publish(merchant_id, &customer.id);
     tracing::info!(payment_option_id = %option.id, customer_id = %customer.id, "card added by staff");
     one_view(db, merchant_id, &customer.id, option).await
+}
+
+/// Whether the customer has a default card on file: a new card becomes the default only when
+/// there is none. Call it after [`lock_customer`] in the same transaction.
+pub(crate) async fn has_default_card(
+    txn: &impl ConnectionTrait,
+    merchant_id: &str,
+    customer_id: &str,
+) -> Result<bool, AppError> {
+    Ok(payment_option::Entity::find()
+        .filter(payment_option::Column::MerchantId.eq(merchant_id))
+        .filter(payment_option::Column::CustomerId.eq(customer_id))
+        .filter(payment_option::Column::RemovedAt.is_null())
+        .filter(payment_option::Column::IsDefault.eq(true))
+        .count(txn)
+        .await?
+        > 0)
 }
 
 async fn find_by_payment_method(
