@@ -613,6 +613,26 @@ async fn each_decline_is_recorded_with_its_own_reason_and_never_retried() {
             "expired_card",
             "Declined: the card has expired",
         ),
+        (
+            "pm_card_chargeDeclinedLostCard",
+            "card_declined",
+            "Declined: the card was reported lost",
+        ),
+        (
+            "pm_card_chargeDeclinedStolenCard",
+            "card_declined",
+            "Declined: the card was reported stolen",
+        ),
+        (
+            "pm_card_chargeDeclinedIncorrectCvc",
+            "incorrect_cvc",
+            "Declined: the security code is incorrect",
+        ),
+        (
+            "pm_card_chargeDeclinedProcessingError",
+            "processing_error",
+            "Declined: a processing error at the bank — try again",
+        ),
     ];
     for (test_card, code, label) in cases {
         let card = if test_card == "pm_card_chargeCustomerFail" {
@@ -636,7 +656,7 @@ async fn each_decline_is_recorded_with_its_own_reason_and_never_retried() {
         .count(&till.app.db)
         .await
         .unwrap();
-    assert_eq!(declines, 3);
+    assert_eq!(declines, 7);
 }
 
 #[tokio::test]
