@@ -186,10 +186,18 @@ fn CardForm(page: CardPage) -> impl IntoView {
     }
 }
 
-/// Replaces the form once the card is on file; focus moves to its heading so screen readers
-/// announce it.
+/// Replaces the form once the card is on file.
 #[component]
 fn CardSaved(card: CardView) -> impl IntoView {
+    view! {
+        <PayDone heading_id="card-saved-heading" title="Your card has been saved" detail=card.describe()/>
+    }
+}
+
+/// What replaces the form on `/pay` once the customer is done (card saved, payment confirmed);
+/// focus moves to its heading so screen readers announce it.
+#[component]
+pub fn PayDone(heading_id: &'static str, title: &'static str, detail: String) -> impl IntoView {
     let heading = NodeRef::<leptos::html::H2>::new();
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| {
@@ -198,9 +206,9 @@ fn CardSaved(card: CardView) -> impl IntoView {
         }
     });
     view! {
-        <section class="pay-saved" aria-labelledby="card-saved-heading">
-            <h2 id="card-saved-heading" tabindex="-1" node_ref=heading>"Your card has been saved"</h2>
-            <p class="pay-saved-card">{card.describe()}</p>
+        <section class="pay-saved" aria-labelledby=heading_id>
+            <h2 id=heading_id tabindex="-1" node_ref=heading>{title}</h2>
+            <p class="pay-saved-card">{detail}</p>
             <p>"You can close this page."</p>
         </section>
     }

@@ -6,6 +6,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use crate::features::card_requests::components::PayDone;
 use crate::features::card_requests::dto::CardSetup;
 use crate::features::charges::dto::{PaymentConfirmed, PaymentToConfirm};
 
@@ -123,23 +124,15 @@ pub fn ConfirmPayment(
     }
 }
 
-/// Replaces the button once the payment is recorded; focus moves to its heading so screen
-/// readers announce it.
+/// Replaces the button once the payment is recorded.
 #[component]
 fn PaymentDone(done: PaymentConfirmed) -> impl IntoView {
-    let heading = NodeRef::<leptos::html::H2>::new();
-    #[cfg(feature = "hydrate")]
-    Effect::new(move |_| {
-        if let Some(heading) = heading.get() {
-            let _ = heading.focus();
-        }
-    });
     view! {
-        <section class="pay-saved" aria-labelledby="payment-confirmed-heading">
-            <h2 id="payment-confirmed-heading" tabindex="-1" node_ref=heading>"Payment confirmed"</h2>
-            <p class="pay-saved-card">{format!("{} paid with {}", done.amount_text, done.card)}</p>
-            <p>"You can close this page."</p>
-        </section>
+        <PayDone
+            heading_id="payment-confirmed-heading"
+            title="Payment confirmed"
+            detail=format!("{} paid with {}", done.amount_text, done.card)
+        />
     }
 }
 
