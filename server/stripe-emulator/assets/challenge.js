@@ -58,7 +58,10 @@
     status.textContent = result.error ? result.error.message : `Authentication ${outcome === 'complete' ? 'completed' : 'failed'}.`;
   }
 
-  for (const button of buttons) button.addEventListener('click', () => authenticate(button.dataset.outcome));
+  for (const button of buttons) {
+    button.addEventListener('click', () => authenticate(button.dataset.outcome));
+    button.disabled = false;
+  }
 
   // What is being authenticated (needs the publishable key, which only Stripe.js passes).
   if (StripeFrame.key && clientSecret) {
