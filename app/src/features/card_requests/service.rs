@@ -306,6 +306,8 @@ pub async fn send(
         .filter(card_request::Column::MerchantId.eq(merchant_id))
         .filter(card_request::Column::CustomerId.eq(customer.id.as_str()))
         .filter(card_request::Column::Status.eq(PENDING))
+        // A link to confirm a payment is not a card request: it stays usable.
+        .filter(card_request::Column::ChargeId.is_null())
         .exec(&txn)
         .await?
         .rows_affected;
