@@ -2,11 +2,13 @@ import type { Page } from '@playwright/test';
 import {
   actionsPanel,
   answerChallenge,
+  cardLinkIn,
   challengeFrame,
   expect,
   heading,
   test,
   testCardExpiry,
+  waitForEmails,
 } from './helpers';
 import {
   addCardAsMerchant,
@@ -254,7 +256,7 @@ test('a declined card: the reason in the dialog and in Payments, then another ca
   await expect(chargeItems(page).filter({ hasText: reason })).toContainText('Visa •••• 0341');
 });
 
-test('4000 0027 6000 3184: the customer confirms the payment from the emailed link', async ({
+test('4000 0027 6000 3184: the customer confirms the payment from the resent link', async ({
   page,
   browser,
   request,
@@ -301,12 +303,34 @@ test('4000 0027 6000 3184: the customer confirms the payment from the emailed li
     await expect(charge.getByRole('button', { name: 'Refund', exact: true })).toHaveCount(0);
   });
 
-  const email = await waitForEmailMatching(request, customer.email, /confirm/i);
-  expect(email.text).toContain('$45.00');
-  const link = email.text.match(/https?:\/\/\S+\/pay\/[A-Za-z0-9_-]+/)?.[0];
-  expect(link, `a confirm link in:\n${email.text}`).toBeDefined();
+  const subject = `Please confirm your payment of $45.00 to ${merchant.business}`;
+  const [firstEmail] = await waitForEmails(request, customer.email, subject, 1);
+  const firstLink = cardLinkIn(firstEmail.text);
 
-  const { context, page: payPage } = await openLinkAsCustomer(browser, link!);
+  await test.step('Resend link: a second email with a new link', async () => {
+    const charge = chargeItem(page, description);
+    await charge.getByRole('button', { name: 'Resend link', exact: true }).click();
+    await expect(charge.getByRole('status')).toHaveText(`Sent a new link to ${customer.email}`);
+    await expect(charge).toContainText('Waiting for the customer to confirm');
+    await expectSameDocument(page);
+  });
+  const emails = await waitForEmails(request, customer.email, subject, 2);
+  const link = cardLinkIn(emails[1].text);
+  expect(link).not.toBe(firstLink);
+
+  await test.step('the first link now says a newer one was sent', async () => {
+    const context = await browser.newContext();
+    try {
+      const oldPage = await context.newPage();
+      const response = await oldPage.goto(firstLink);
+      expect(response?.status()).toBe(410);
+      await expect(heading(oldPage, 'This link has been revoked', 1)).toBeVisible();
+    } finally {
+      await context.close();
+    }
+  });
+
+  const { context, page: payPage } = await openLinkAsCustomer(browser, link);
   try {
     await test.step('the confirm page names the payment; no card form', async () => {
       await expect(heading(payPage, 'Confirm your payment', 1)).toBeVisible();

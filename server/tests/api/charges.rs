@@ -324,6 +324,51 @@ impl Till {
             .unwrap()
     }
 
+    /// The customer opens an emailed confirm link in a browser of their own: that browser and
+    /// what the confirm page loads.
+    async fn open_confirm_link(&self, token: &str) -> (Browser, Value) {
+        let customer = self.app.browser();
+        assert_eq!(
+            customer.get_page(&format!("/pay/{token}")).await.status(),
+            StatusCode::SEE_OTHER
+        );
+        let page: Value = customer
+            .call("load_card_page", &[])
+            .await
+            .json()
+            .await
+            .unwrap();
+        (customer, page)
+    }
+
+    /// What Stripe.js does on the confirm page: confirms the PaymentIntent on-session with the
+    /// saved card (which asks for 3-D Secure), then the customer answers the bank's challenge.
+    async fn confirm_on_page(&self, page: &Value, challenge: &str) {
+        let secret = page["setup"]["client_secret"].as_str().unwrap();
+        let intent_id = secret.split("_secret_").next().unwrap();
+        let confirmed: Value = reqwest::Client::new()
+            .post(format!(
+                "{}/v1/payment_intents/{intent_id}/confirm",
+                self.app.emulator_base
+            ))
+            .basic_auth(page["setup"]["publishable_key"].as_str().unwrap(), Some(""))
+            .form(&[
+                ("client_secret", secret),
+                (
+                    "payment_method",
+                    page["payment"]["payment_method_id"].as_str().unwrap(),
+                ),
+            ])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(confirmed["status"], "requires_action");
+        self.authenticate(intent_id, secret, challenge).await;
+    }
+
     async fn wait_for(&self, what: &str, condition: impl AsyncFn() -> bool) {
         let deadline = Instant::now() + Duration::from_secs(15);
         while !condition().await {
@@ -683,46 +728,14 @@ async fn authentication_required_emails_a_confirm_link_and_the_customer_complete
 
     // The customer opens the link (as the emailed token would) and sees the payment.
     let token = link_token(&emails[0].body_text);
-    let customer = till.app.browser();
-    assert_eq!(
-        customer.get_page(&format!("/pay/{token}")).await.status(),
-        StatusCode::SEE_OTHER
-    );
-    let page: Value = customer
-        .call("load_card_page", &[])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let (customer, page) = till.open_confirm_link(&token).await;
     assert_eq!(page["payment"]["amount_text"], "$80.00");
     assert_eq!(page["payment"]["description"], "Sunset kayak tour");
     assert_eq!(page["payment"]["card"], "Visa •••• 3184");
     assert_eq!(page["payment"]["requires_action"], false);
 
     // Stripe.js: confirm on-session with the saved card, then the bank's challenge.
-    let secret = page["setup"]["client_secret"].as_str().unwrap();
-    let intent_id = secret.split("_secret_").next().unwrap();
-    let confirmed: Value = reqwest::Client::new()
-        .post(format!(
-            "{}/v1/payment_intents/{intent_id}/confirm",
-            till.app.emulator_base
-        ))
-        .basic_auth(page["setup"]["publishable_key"].as_str().unwrap(), Some(""))
-        .form(&[
-            ("client_secret", secret),
-            (
-                "payment_method",
-                page["payment"]["payment_method_id"].as_str().unwrap(),
-            ),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(confirmed["status"], "requires_action");
-    till.authenticate(intent_id, secret, "complete").await;
+    till.confirm_on_page(&page, "complete").await;
 
     // The webhook settles it (the page's own check would too, whichever comes first).
     till.wait_for("the charge to succeed", async || {
@@ -948,6 +961,92 @@ fn link_token(body: &str) -> String {
 }
 
 #[tokio::test]
+async fn resend_link_replaces_the_confirm_link_and_a_card_request_leaves_it_alone() {
+    let till = till("Resend Tours").await;
+    let card = till.card_on_file("pm_card_authenticationRequired").await;
+    let booking = till.booking("Cave dive", 4_500, Some(&card)).await;
+    till.charge_ok(&card, "45", Some(&booking)).await;
+    let charge_id = till.charges().await[0].id.clone();
+    let first = link_token(&till.emails_of_kind("payment_confirmation").await[0].body_text);
+
+    // Asking the same customer for another card is another matter: the confirm link still works.
+    let sent = till
+        .merchant
+        .call(
+            "send_card_request",
+            &[("customer_id", till.customer_id.as_str()), ("note", "")],
+        )
+        .await;
+    assert_eq!(sent.status(), StatusCode::OK);
+    let (_, page) = till.open_confirm_link(&first).await;
+    assert_eq!(page["payment"]["amount_text"], "$45.00");
+
+    // Resend: a second email with a new link; the first link is revoked.
+    let resend = async || {
+        till.merchant
+            .call("resend_payment_confirmation", &[("charge_id", &charge_id)])
+            .await
+    };
+    let resent = resend().await;
+    assert_eq!(resent.status(), StatusCode::OK);
+    assert_eq!(resent.json::<Value>().await.unwrap(), "jane@example.com");
+    let emails = till.emails_of_kind("payment_confirmation").await;
+    assert_eq!(emails.len(), 2);
+    let second = emails
+        .iter()
+        .map(|email| link_token(&email.body_text))
+        .find(|token| *token != first)
+        .expect("the second email has its own link");
+    let old = till.app.browser();
+    old.get_page(&format!("/pay/{first}")).await;
+    assert_eq!(
+        error_code(old.call("load_card_page", &[]).await).await,
+        "LINK_REVOKED"
+    );
+    let activity = till.payments().await["activity"].clone();
+    assert!(
+        activity
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|entry| entry["summary"]
+                == "Sent jane@example.com a new link to confirm the payment of $45.00"
+                && entry["who"] == "Owner Name"),
+        "{activity}"
+    );
+
+    // The new link pays it, once.
+    let (customer, page) = till.open_confirm_link(&second).await;
+    till.confirm_on_page(&page, "complete").await;
+    let done: Value = customer
+        .call("complete_payment_confirmation", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(done["amount_text"], "$45.00");
+    assert_eq!(till.booking_row(&booking).await.paid_amount, 4_500);
+    assert_eq!(till.payment_intents(), 1);
+
+    // Paid: Resend is refused with the reason, and nothing is sent.
+    let refused = resend().await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(
+        body["errors"][0]["message"],
+        "This payment is no longer waiting for the customer (succeeded)."
+    );
+    assert_eq!(till.emails_of_kind("payment_confirmation").await.len(), 2);
+
+    // Another merchant cannot resend this charge's link.
+    let other = till.app.merchant("Other Tours").await;
+    let foreign = other
+        .call("resend_payment_confirmation", &[("charge_id", &charge_id)])
+        .await;
+    assert_eq!(error_code(foreign).await, "NOT_FOUND");
+}
+
+#[tokio::test]
 async fn a_failed_challenge_keeps_the_charge_waiting_and_a_second_try_pays_it_once() {
     let till = till("Retry Tours").await;
     let card = till.card_on_file("pm_card_authenticationRequired").await;
@@ -955,42 +1054,10 @@ async fn a_failed_challenge_keeps_the_charge_waiting_and_a_second_try_pays_it_on
     assert_eq!(waiting["status"], "requires_action");
     let emails = till.emails_of_kind("payment_confirmation").await;
     let token = link_token(&emails[0].body_text);
-    let customer = till.app.browser();
-    customer.get_page(&format!("/pay/{token}")).await;
-    let page: Value = customer
-        .call("load_card_page", &[])
-        .await
-        .json()
-        .await
-        .unwrap();
-    let secret = page["setup"]["client_secret"].as_str().unwrap().to_owned();
-    let intent_id = secret.split("_secret_").next().unwrap().to_owned();
-    let confirm = async || {
-        let confirmed: Value = reqwest::Client::new()
-            .post(format!(
-                "{}/v1/payment_intents/{intent_id}/confirm",
-                till.app.emulator_base
-            ))
-            .basic_auth(page["setup"]["publishable_key"].as_str().unwrap(), Some(""))
-            .form(&[
-                ("client_secret", secret.as_str()),
-                (
-                    "payment_method",
-                    page["payment"]["payment_method_id"].as_str().unwrap(),
-                ),
-            ])
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        assert_eq!(confirmed["status"], "requires_action");
-    };
+    let (customer, page) = till.open_confirm_link(&token).await;
 
     // The customer fails the bank's challenge: nothing is charged, the charge still waits.
-    confirm().await;
-    till.authenticate(&intent_id, &secret, "fail").await;
+    till.confirm_on_page(&page, "fail").await;
     assert!(
         till.app
             .emulator
@@ -1004,8 +1071,7 @@ async fn a_failed_challenge_keeps_the_charge_waiting_and_a_second_try_pays_it_on
     assert_eq!(till.charges().await[0].status, charge::REQUIRES_ACTION);
 
     // They try again and pass: the payment is recorded once.
-    confirm().await;
-    till.authenticate(&intent_id, &secret, "complete").await;
+    till.confirm_on_page(&page, "complete").await;
     let done: Value = customer
         .call("complete_payment_confirmation", &[])
         .await

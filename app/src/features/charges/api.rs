@@ -78,3 +78,17 @@ pub async fn complete_payment_confirmation() -> Result<PaymentConfirmed, AppErro
         .await,
     )
 }
+
+/// Resend link: emails the customer a new link to confirm a charge waiting for them; the earlier
+/// link stops working. Answers with the address it went to.
+#[server(endpoint = "resend_payment_confirmation")]
+pub async fn resend_payment_confirmation(charge_id: String) -> Result<String, AppError> {
+    crate::state::respond(
+        async move {
+            let state = crate::state::app_state()?;
+            let auth = crate::features::auth::session::require_staff().await?;
+            super::service::resend_confirmation(&state, &auth, &charge_id).await
+        }
+        .await,
+    )
+}

@@ -891,6 +891,81 @@ async fn send_confirmation_link(
     Ok(Some(recipient.as_str().to_owned()))
 }
 
+/// Resend: a new confirmation link for a charge still waiting for its customer (the email was
+/// lost, or the customer's address was corrected since). The charge's earlier links stop working.
+/// Returns the address it went to.
+pub async fn resend_confirmation(
+    state: &AppState,
+    auth: &Authenticated,
+    charge_id: &str,
+) -> Result<String, AppError> {
+    let db = &state.db;
+    let merchant_id = auth.merchant_id.as_str();
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    // Write the charge row first: a resend serialises with the customer's answer and its webhook,
+    // so no link goes out for a charge that has just settled.
+    let waiting = charge::Entity::update_many()
+        .col_expr(charge::Column::UpdatedAt, Expr::value(now))
+        .filter(charge::Column::Id.eq(charge_id))
+        .filter(charge::Column::MerchantId.eq(merchant_id))
+        .filter(charge::Column::Status.eq(charge::REQUIRES_ACTION))
+        .exec(&txn)
+        .await?
+        .rows_affected
+        == 1;
+    let row = charge::Entity::find_by_id(charge_id.to_owned())
+        .filter(charge::Column::MerchantId.eq(merchant_id))
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !waiting {
+        return Err(AppError::field(
+            "charge_id",
+            format!(
+                "This payment is no longer waiting for the customer ({}).",
+                status_label(&row).to_lowercase()
+            ),
+        ));
+    }
+    let merchant = find_merchant(&txn, merchant_id).await?;
+    card_request::Entity::update_many()
+        .col_expr(
+            card_request::Column::Status,
+            Expr::value(card_request::REVOKED),
+        )
+        .col_expr(card_request::Column::RevokedAt, Expr::value(now))
+        .col_expr(card_request::Column::UpdatedAt, Expr::value(now))
+        .filter(card_request::Column::MerchantId.eq(merchant_id))
+        .filter(card_request::Column::ChargeId.eq(row.id.as_str()))
+        .filter(card_request::Column::Status.eq(card_request::PENDING))
+        .exec(&txn)
+        .await?;
+    let amount_text = currency_of(&row.currency)?.format(row.amount);
+    let Some(recipient) =
+        send_confirmation_link(state, &txn, &merchant, &row, &amount_text).await?
+    else {
+        return Err(AppError::field(
+            "charge_id",
+            "Add an email address to this customer to send them a link.",
+        ));
+    };
+    activity::record(
+        &txn,
+        merchant_id,
+        &row.customer_id,
+        Actor::Staff(&auth.staff_user_id),
+        activity::CHARGE_REQUIRES_ACTION,
+        format!("Sent {recipient} a new link to confirm the payment of {amount_text}"),
+    )
+    .await?;
+    txn.commit().await?;
+    outbox::wake_worker();
+    live::publish(merchant_id, &row.customer_id);
+    tracing::info!(charge_id = %row.id, "confirmation link resent");
+    Ok(recipient)
+}
+
 /// The customer answered a confirmation (or it failed): the link is used up and the staff member
 /// who charged is told.
 async fn finish_confirmation(

@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 
 use crate::features::bookings::dto::BookingView;
+use crate::features::charges::api::ResendPaymentConfirmation;
 
 mod charge_action;
 mod charge_dialog;
@@ -36,3 +37,33 @@ pub struct ChargeLauncher(pub RwSignal<Option<ChargeTarget>>);
 /// live refresh of the list does not close it while someone is typing.
 #[derive(Debug, Clone, Copy)]
 pub struct RefundLauncher(pub RwSignal<Option<crate::features::charges::dto::ChargeView>>);
+
+/// Provided by the profile page: **Resend link** of the charges waiting for their customer. It
+/// lives with the page, not the Payments list, so its answer ("Sent a new link to …") stays under
+/// its charge when a live refresh rebuilds the list.
+#[derive(Clone, Copy)]
+pub struct ConfirmationResender {
+    pub action: ServerAction<ResendPaymentConfirmation>,
+    /// The charge the last Resend was for.
+    pub charge_id: RwSignal<Option<String>>,
+}
+
+impl ConfirmationResender {
+    /// `on_sent` runs after each link that went out (the profile refetches: Notifications and
+    /// Activity show it).
+    pub fn new(on_sent: Callback<()>) -> Self {
+        let action = ServerAction::<ResendPaymentConfirmation>::new();
+        let charge_id = RwSignal::new(None);
+        Effect::new(move |_| {
+            if let Some(input) = action.input().get() {
+                charge_id.set(Some(input.charge_id));
+            }
+        });
+        Effect::new(move |_| {
+            if let Some(Ok(_)) = action.value().get() {
+                on_sent.run(());
+            }
+        });
+        Self { action, charge_id }
+    }
+}

@@ -1,10 +1,11 @@
 use leptos::prelude::*;
 
-use super::RefundLauncher;
+use super::{ConfirmationResender, RefundLauncher};
 use crate::features::charges::dto::{ChargeView, RefundView};
 
 /// Payments: the customer's charges, newest first, each with its outcome, who charged it and
-/// what was refunded. A charge with something left to refund offers **Refund**.
+/// what was refunded. A charge with something left to refund offers **Refund**; one waiting for
+/// its customer offers **Resend link**.
 #[component]
 pub fn PaymentsSection(charges: Vec<ChargeView>) -> impl IntoView {
     let refund = use_context::<RefundLauncher>();
@@ -54,6 +55,9 @@ fn ChargeItem(charge: ChargeView, refund: Option<RefundLauncher>) -> impl IntoVi
                 </button>
             }
         });
+    let resend = use_context::<ConfirmationResender>()
+        .filter(|_| charge.status == "requires_action")
+        .map(|resender| view! { <ResendLink resender charge_id=charge.id.clone()/> });
     let refunded = (charge.refunded > 0).then(|| {
         view! { <p class="charge-refunded">{format!("Refunded {}", charge.refunded_text)}</p> }
     });
@@ -75,7 +79,44 @@ fn ChargeItem(charge: ChargeView, refund: Option<RefundLauncher>) -> impl IntoVi
             {refunded}
             {refunds}
             {refund_button}
+            {resend}
         </li>
+    }
+}
+
+/// Resend link: a new email with a new link for a charge waiting for its customer, and what
+/// came of it.
+#[component]
+fn ResendLink(resender: ConfirmationResender, charge_id: String) -> impl IntoView {
+    let ConfirmationResender {
+        action,
+        charge_id: last,
+    } = resender;
+    let pending = action.pending();
+    let this_charge = charge_id.clone();
+    let answer = move || {
+        if last.with(|last| last.as_deref() != Some(this_charge.as_str())) {
+            return None;
+        }
+        action.value().get().map(|result| match result {
+            Ok(to) => view! { <p class="charge-resent" role="status">{format!("Sent a new link to {to}")}</p> }
+                .into_any(),
+            Err(error) => view! {
+                <p class="alert" role="alert">
+                    {error.message_for("charge_id").unwrap_or_else(|| error.user_message())}
+                </p>
+            }
+                .into_any(),
+        })
+    };
+    view! {
+        <ActionForm action attr:class="charge-resend">
+            <input type="hidden" name="charge_id" value=charge_id/>
+            <button type="submit" class="button small" disabled=move || pending.get()>
+                "Resend link"
+            </button>
+        </ActionForm>
+        {answer}
     }
 }
 
@@ -172,6 +213,25 @@ mod render_tests {
         assert!(html.contains("Declined: insufficient funds"), "{html}");
         assert!(!html.contains(">Refund</button>"), "{html}");
         assert!(!html.contains("Refunded"), "{html}");
+    }
+
+    #[test]
+    fn a_charge_waiting_for_its_customer_offers_resend_link() {
+        let mut waiting = charge();
+        waiting.status = "requires_action".into();
+        waiting.status_label = "Waiting for the customer to confirm".into();
+        waiting.refunded = 0;
+        waiting.refundable = 0;
+        waiting.refunds.clear();
+        let settled = charge();
+        let html = render(move || {
+            provide_context(RefundLauncher(RwSignal::new(None)));
+            provide_context(ConfirmationResender::new(Callback::new(|()| ())));
+            view! { <PaymentsSection charges=vec![waiting, settled]/> }.into_any()
+        });
+        assert!(html.contains("Waiting for the customer to confirm"), "{html}");
+        assert_eq!(html.matches(">Resend link</button>").count(), 1, "{html}");
+        assert!(html.contains(r#"name="charge_id" value="ch1""#), "{html}");
     }
 
     #[test]

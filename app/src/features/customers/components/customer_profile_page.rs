@@ -10,8 +10,8 @@ use crate::features::bookings::components::{BookingsSection, NewBookingAction};
 use crate::features::card_requests::api::SendCardRequest;
 use crate::features::card_requests::components::{NotificationsSection, SendEmailAction};
 use crate::features::charges::components::{
-    ChargeAction, ChargeDialog, ChargeLauncher, PaymentsSection, RefundDialog, RefundLauncher,
-    charge_blocked_reason,
+    ChargeAction, ChargeDialog, ChargeLauncher, ConfirmationResender, PaymentsSection,
+    RefundDialog, RefundLauncher, charge_blocked_reason,
 };
 use crate::features::customers::api::{get_customer, get_customer_payments};
 use crate::features::customers::dto::CustomerDetail;
@@ -57,6 +57,8 @@ fn Profile(customer: CustomerDetail) -> impl IntoView {
     provide_context(ChargeLauncher(RwSignal::new(None)));
     // A charge's Refund opens the Refund dialog through this.
     provide_context(RefundLauncher(RwSignal::new(None)));
+    // A waiting charge's Resend link, and its answer, through this.
+    provide_context(ConfirmationResender::new(refresh));
     let send = ServerAction::<SendCardRequest>::new();
     let dialog_open = RwSignal::new(false);
     // A request went out: close the dialog and show it in Notifications.
