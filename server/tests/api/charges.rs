@@ -742,12 +742,7 @@ async fn authentication_required_emails_a_confirm_link_and_the_customer_complete
         till.charges().await[0].status == charge::SUCCEEDED
     })
     .await;
-    let done: Value = customer
-        .call("complete_payment_confirmation", &[])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let done = complete_on_page(&customer).await;
     assert_eq!(done["amount_text"], "$80.00");
     assert_eq!(till.booking_row(&booking).await.paid_amount, 8_000);
     let profile = till.payments().await;
@@ -948,6 +943,16 @@ async fn bad_charge_input_gets_field_errors_and_changes_nothing() {
 }
 
 /// The token of the `/pay/<token>` link in an email's text body.
+/// The confirm page, after Stripe.js confirmed: what it shows as paid.
+async fn complete_on_page(customer: &Browser) -> Value {
+    customer
+        .call("complete_payment_confirmation", &[])
+        .await
+        .json()
+        .await
+        .unwrap()
+}
+
 fn link_token(body: &str) -> String {
     let prefix = "/pay/";
     let start = body
@@ -1018,12 +1023,7 @@ async fn resend_link_replaces_the_confirm_link_and_a_card_request_leaves_it_alon
     // The new link pays it, once.
     let (customer, page) = till.open_confirm_link(&second).await;
     till.confirm_on_page(&page, "complete").await;
-    let done: Value = customer
-        .call("complete_payment_confirmation", &[])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let done = complete_on_page(&customer).await;
     assert_eq!(done["amount_text"], "$45.00");
     assert_eq!(till.booking_row(&booking).await.paid_amount, 4_500);
     assert_eq!(till.payment_intents(), 1);
@@ -1072,12 +1072,7 @@ async fn a_failed_challenge_keeps_the_charge_waiting_and_a_second_try_pays_it_on
 
     // They try again and pass: the payment is recorded once.
     till.confirm_on_page(&page, "complete").await;
-    let done: Value = customer
-        .call("complete_payment_confirmation", &[])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let done = complete_on_page(&customer).await;
     assert_eq!(done["amount_text"], "$35.00");
     assert!(
         till.app

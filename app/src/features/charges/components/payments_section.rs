@@ -229,7 +229,10 @@ mod render_tests {
             provide_context(ConfirmationResender::new(Callback::new(|()| ())));
             view! { <PaymentsSection charges=vec![waiting, settled]/> }.into_any()
         });
-        assert!(html.contains("Waiting for the customer to confirm"), "{html}");
+        assert!(
+            html.contains("Waiting for the customer to confirm"),
+            "{html}"
+        );
         assert_eq!(html.matches(">Resend link</button>").count(), 1, "{html}");
         assert!(html.contains(r#"name="charge_id" value="ch1""#), "{html}");
     }
