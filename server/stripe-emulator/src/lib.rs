@@ -203,7 +203,7 @@ impl Emulator {
                 ),
                 max_attempts: AtomicU32::new(DEFAULT_RETRY_ATTEMPTS),
             },
-            deliveries: Mutex::new(Vec::new()),
+            deliveries: Mutex::new(std::collections::VecDeque::new()),
             in_flight: AtomicUsize::new(0),
             http,
             faults: faults::Faults::default(),
@@ -283,9 +283,9 @@ impl Emulator {
         .unwrap_or_default()
     }
 
-    /// Every webhook delivery attempt so far, oldest first.
+    /// The webhook delivery attempts so far (the last 5,000), oldest first.
     pub fn webhook_deliveries(&self) -> Vec<WebhookDelivery> {
-        lock(&self.shared.deliveries).clone()
+        lock(&self.shared.deliveries).iter().cloned().collect()
     }
 
     /// Sets the webhook retry policy: attempt `n` (from 1) waits `base_delay × 2ⁿ⁻¹` after a

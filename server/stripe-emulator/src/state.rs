@@ -171,8 +171,9 @@ pub(crate) struct Shared {
     /// `http://127.0.0.1:port/`, known once the listener is bound.
     pub(crate) base_url: String,
     pub(crate) retry: RetryPolicy,
-    /// Every delivery attempt, oldest first (inspection by tests).
-    pub(crate) deliveries: Mutex<Vec<WebhookDelivery>>,
+    /// The last [`crate::faults::LOG_CAPACITY`] delivery attempts, oldest first (inspection by
+    /// tests; bounded so a long demo does not grow it forever).
+    pub(crate) deliveries: Mutex<std::collections::VecDeque<WebhookDelivery>>,
     /// Deliveries started and not yet finished (delivered or given up).
     pub(crate) in_flight: AtomicUsize,
     pub(crate) http: reqwest::Client,

@@ -7,8 +7,9 @@
 //! exponential backoff (base delay × 2ⁿ, a bounded number of attempts, both adjustable through
 //! [`crate::Emulator::set_webhook_retry`]).
 
-use std::sync::Arc;
+use std::collections::VecDeque;
 use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use hmac::{Hmac, Mac};
@@ -17,6 +18,7 @@ use sha2::Sha256;
 
 use crate::common::{LIST_PARAMS, Metadata, apply_metadata, list, metadata_json};
 use crate::errors::ApiError;
+use crate::faults::LOG_CAPACITY;
 use crate::form::Params;
 use crate::state::{Ctx, Shared, lock, new_id, now, random_alnum};
 
@@ -140,16 +142,19 @@ async fn deliver(shared: &Shared, d: &Delivery) {
             Err(e) => (None, Some(e.to_string())),
         };
         let delivered = status.is_some_and(|s| (200..300).contains(&s));
-        lock(&shared.deliveries).push(WebhookDelivery {
-            event_id: d.event_id.clone(),
-            event_type: d.event_type.clone(),
-            endpoint_id: d.endpoint_id.clone(),
-            url: d.url.clone(),
-            attempt,
-            status,
-            delivered,
-            error: error.clone(),
-        });
+        record_delivery(
+            &shared.deliveries,
+            WebhookDelivery {
+                event_id: d.event_id.clone(),
+                event_type: d.event_type.clone(),
+                endpoint_id: d.endpoint_id.clone(),
+                url: d.url.clone(),
+                attempt,
+                status,
+                delivered,
+                error: error.clone(),
+            },
+        );
         if delivered {
             let mut store = lock(&shared.store);
             if let Some(event) = store
@@ -343,9 +348,42 @@ pub(crate) fn list_endpoints(
 /// How long to wait for an endpoint before counting the attempt as failed.
 pub(crate) const DELIVERY_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Keeps the last [`LOG_CAPACITY`] attempts, like the request log.
+fn record_delivery(deliveries: &Mutex<VecDeque<WebhookDelivery>>, delivery: WebhookDelivery) {
+    let mut log = lock(deliveries);
+    if log.len() == LOG_CAPACITY {
+        log.pop_front();
+    }
+    log.push_back(delivery);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_delivery_log_keeps_the_newest_attempts() {
+        let deliveries = Mutex::new(VecDeque::new());
+        for n in 0..=LOG_CAPACITY {
+            record_delivery(
+                &deliveries,
+                WebhookDelivery {
+                    event_id: format!("evt_{n}"),
+                    event_type: "setup_intent.succeeded".to_owned(),
+                    endpoint_id: "we_1".to_owned(),
+                    url: "http://127.0.0.1/hook".to_owned(),
+                    attempt: 1,
+                    status: Some(200),
+                    delivered: true,
+                    error: None,
+                },
+            );
+        }
+        let kept = lock(&deliveries);
+        assert_eq!(kept.len(), LOG_CAPACITY);
+        assert_eq!(kept.front().unwrap().event_id, "evt_1");
+        assert_eq!(kept.back().unwrap().event_id, format!("evt_{LOG_CAPACITY}"));
+    }
 
     #[test]
     fn signature_matches_stripe_scheme() {
