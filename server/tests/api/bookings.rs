@@ -2,12 +2,13 @@
 //! field), the Bookings page's order and pages, the profile's bookings with their balance, and the
 //! currency setting. RELIABILITY R10 (another merchant's ids) and R18 (bad amounts).
 
-use app::entities::{activity, booking, customer, payment_option};
+use app::entities::{activity, booking, payment_option};
 use chrono::{Duration, NaiveTime, Utc};
 use reqwest::StatusCode;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde_json::Value;
 
+use crate::fixtures::insert_card;
 use crate::helpers::{Browser, TestApp, error_code, location, spawn_app};
 
 struct Shop {
@@ -29,38 +30,21 @@ async fn shop(business: &str) -> Shop {
     }
 }
 
-/// A card on file for a customer, as the card link or Create Payment Option leaves it.
+/// A card on file for a customer (never charged here: its PaymentMethod id is made up).
 async fn card_on_file(app: &TestApp, customer_id: &str, last4: &str, is_default: bool) -> String {
-    let owner = customer::Entity::find_by_id(customer_id.to_owned())
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap();
-    let now = Utc::now();
-    let id = uuid::Uuid::now_v7().to_string();
-    payment_option::ActiveModel {
-        id: Set(id.clone()),
-        merchant_id: Set(owner.merchant_id),
-        customer_id: Set(owner.id),
-        stripe_payment_method_id: Set(format!("pm_{last4}_{}", &id[..8])),
-        brand: Set("visa".to_owned()),
-        last4: Set(last4.to_owned()),
-        exp_month: Set(12),
-        exp_year: Set(2034),
-        is_default: Set(is_default),
-        source: Set(payment_option::SOURCE_CUSTOMER_LINK.to_owned()),
-        added_by_staff_id: Set(None),
-        card_request_id: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-        removed_at: Set(None),
-        removed_by_staff_id: Set(None),
-        removal_reason: Set(None),
-    }
-    .insert(&app.db)
+    let payment_method = format!(
+        "pm_{last4}_{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..8]
+    );
+    insert_card(
+        &app.db,
+        customer_id,
+        &payment_method,
+        "visa",
+        last4,
+        is_default,
+    )
     .await
-    .unwrap();
-    id
 }
 
 /// A `datetime-local` value `days` from today at `time`.

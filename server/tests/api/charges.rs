@@ -13,11 +13,12 @@ use app::payments::{StripeAccount, StripeEndpoint};
 use chrono::Utc;
 use reqwest::StatusCode;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use secrecy::SecretString;
 use serde_json::Value;
 use stripe_emulator::{Fault, FaultKind, Method, ObjectKind};
 
+use crate::fixtures::{Amounts, insert_booking, insert_card};
 use crate::helpers::{Browser, TestApp, error_code, spawn_app};
 use crate::stripe_connection::{connect_with_keys, test_keys};
 
@@ -165,30 +166,15 @@ impl Till {
             .await
             .unwrap()
             > 0;
-        let now = Utc::now();
-        payment_option::ActiveModel {
-            id: Set(new_id()),
-            merchant_id: Set(self.merchant_id.clone()),
-            customer_id: Set(self.customer_id.clone()),
-            stripe_payment_method_id: Set(payment_method_id.to_owned()),
-            brand: Set(brand.to_owned()),
-            last4: Set(last4.to_owned()),
-            exp_month: Set(12),
-            exp_year: Set(2034),
-            is_default: Set(!has_cards),
-            source: Set(payment_option::SOURCE_STAFF.to_owned()),
-            added_by_staff_id: Set(None),
-            card_request_id: Set(None),
-            created_at: Set(now),
-            updated_at: Set(now),
-            removed_at: Set(None),
-            removed_by_staff_id: Set(None),
-            removal_reason: Set(None),
-        }
-        .insert(&self.app.db)
+        insert_card(
+            &self.app.db,
+            &self.customer_id,
+            payment_method_id,
+            brand,
+            last4,
+            !has_cards,
+        )
         .await
-        .unwrap()
-        .id
     }
 
     /// The customer's answer to a 3-D Secure challenge, as the emulator's challenge frame sends it.
@@ -206,33 +192,12 @@ impl Till {
     }
 
     async fn booking(&self, title: &str, total: i64, option: Option<&str>) -> String {
-        let now = Utc::now();
-        let staff = app::entities::staff_user::Entity::find()
-            .filter(app::entities::staff_user::Column::MerchantId.eq(self.merchant_id.as_str()))
-            .one(&self.app.db)
-            .await
-            .unwrap()
-            .unwrap();
-        booking::ActiveModel {
-            id: Set(new_id()),
-            merchant_id: Set(self.merchant_id.clone()),
-            customer_id: Set(self.customer_id.clone()),
-            title: Set(title.to_owned()),
-            starts_at: Set(now + chrono::Duration::days(3)),
-            participants: Set(2),
-            total_amount: Set(total),
-            currency: Set("usd".to_owned()),
-            paid_amount: Set(0),
-            refunded_amount: Set(0),
-            payment_option_id: Set(option.map(ToOwned::to_owned)),
-            created_by_staff_id: Set(staff.id),
-            created_at: Set(now),
-            updated_at: Set(now),
-        }
-        .insert(&self.app.db)
-        .await
-        .unwrap()
-        .id
+        let amounts = Amounts {
+            total,
+            paid: 0,
+            refunded: 0,
+        };
+        insert_booking(&self.app.db, &self.customer_id, title, amounts, option).await
     }
 
     async fn charge(

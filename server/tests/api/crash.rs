@@ -6,18 +6,16 @@
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use app::entities::{activity, charge, customer, new_id, payment_option};
+use app::entities::{activity, charge, customer, new_id};
 use app::payments::operations::SetupState;
 use app::payments::{StripeAccount, StripeEndpoint};
-use chrono::Utc;
 use reqwest::StatusCode;
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Database, EntityTrait, PaginatorTrait, QueryFilter, Set,
-};
+use sea_orm::{ColumnTrait, Database, EntityTrait, PaginatorTrait, QueryFilter};
 use secrecy::SecretString;
 use stripe_emulator::{Emulator, EmulatorConfig, Fault, FaultKind, Method, ObjectKind};
 
+use crate::fixtures::insert_card;
 use crate::helpers::Browser;
 use crate::stripe_connection::{WEBHOOK_SECRET, connect_with_keys, test_keys};
 
@@ -158,11 +156,6 @@ async fn a_server_killed_between_the_stripe_call_and_the_commit_settles_the_char
     else {
         panic!("the Visa did not set up");
     };
-    let stored = customer::Entity::find_by_id(customer_id.clone())
-        .one(&db)
-        .await
-        .unwrap()
-        .unwrap();
     customer::Entity::update_many()
         .col_expr(
             customer::Column::StripeCustomerId,
@@ -172,29 +165,7 @@ async fn a_server_killed_between_the_stripe_call_and_the_commit_settles_the_char
         .exec(&db)
         .await
         .unwrap();
-    let now = Utc::now();
-    let option = payment_option::ActiveModel {
-        id: Set(new_id()),
-        merchant_id: Set(stored.merchant_id.clone()),
-        customer_id: Set(customer_id.clone()),
-        stripe_payment_method_id: Set(payment_method_id),
-        brand: Set("visa".to_owned()),
-        last4: Set("4242".to_owned()),
-        exp_month: Set(12),
-        exp_year: Set(2034),
-        is_default: Set(true),
-        source: Set(payment_option::SOURCE_STAFF.to_owned()),
-        added_by_staff_id: Set(None),
-        card_request_id: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-        removed_at: Set(None),
-        removed_by_staff_id: Set(None),
-        removal_reason: Set(None),
-    }
-    .insert(&db)
-    .await
-    .unwrap();
+    let option = insert_card(&db, &customer_id, &payment_method_id, "visa", "4242", true).await;
 
     // Stripe makes the PaymentIntent and holds the answer; the server waits for it…
     emulator.inject_fault(Fault::new(
@@ -208,7 +179,7 @@ async fn a_server_killed_between_the_stripe_call_and_the_commit_settles_the_char
         .post(format!("{}/api/charge_payment_option", server.address))
         .form(&[
             ("customer_id", customer_id.clone()),
-            ("payment_option_id", option.id.clone()),
+            ("payment_option_id", option.clone()),
             ("amount", "42".to_owned()),
             ("description", "Sunset kayak tour".to_owned()),
             ("request_key", key),

@@ -8,6 +8,7 @@ mod card_requests;
 mod charges;
 mod crash;
 mod customers;
+mod fixtures;
 mod health;
 mod helpers;
 mod outbox;

@@ -2,12 +2,12 @@
 //! (start → confirm at "Stripe" with the publishable key, as Stripe.js does → save), Make default,
 //! Remove (detached at Stripe, kept with its reason), and another merchant's ids refused (R10).
 
-use app::entities::{activity, booking, payment_option};
-use chrono::{Duration, Utc};
+use app::entities::{activity, payment_option};
 use reqwest::StatusCode;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::Value;
 
+use crate::fixtures::{Amounts, insert_booking};
 use crate::helpers::{Browser, TestApp, error_code, spawn_app};
 use crate::stripe_connection::{WEBHOOK_SECRET, connect_with_keys, test_keys};
 
@@ -134,27 +134,19 @@ impl Shop {
 
     /// A booking of this customer meant to be paid by `card`, with 120.00 of 150.00 still due.
     async fn booking_due(&self, card: &str) {
-        let now = Utc::now();
-        let owner = self.row(card).await.added_by_staff_id.unwrap();
-        booking::ActiveModel {
-            id: Set(app::entities::new_id()),
-            merchant_id: Set(self.row(card).await.merchant_id),
-            customer_id: Set(self.customer_id.clone()),
-            title: Set("Sunset kayak tour".to_owned()),
-            starts_at: Set(now + Duration::days(7)),
-            participants: Set(2),
-            total_amount: Set(15_000),
-            currency: Set("usd".to_owned()),
-            paid_amount: Set(5_000),
-            refunded_amount: Set(2_000),
-            payment_option_id: Set(Some(card.to_owned())),
-            created_by_staff_id: Set(owner),
-            created_at: Set(now),
-            updated_at: Set(now),
-        }
-        .insert(&self.app.db)
-        .await
-        .unwrap();
+        let amounts = Amounts {
+            total: 15_000,
+            paid: 5_000,
+            refunded: 2_000,
+        };
+        insert_booking(
+            &self.app.db,
+            &self.customer_id,
+            "Sunset kayak tour",
+            amounts,
+            Some(card),
+        )
+        .await;
     }
 }
 
