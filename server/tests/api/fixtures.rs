@@ -15,11 +15,7 @@ pub async fn insert_card(
     last4: &str,
     is_default: bool,
 ) -> String {
-    let owner = customer::Entity::find_by_id(customer_id.to_owned())
-        .one(db)
-        .await
-        .unwrap()
-        .expect("the customer exists");
+    let owner = customer_row(db, customer_id).await;
     let now = Utc::now();
     payment_option::ActiveModel {
         id: Set(new_id()),
@@ -63,11 +59,7 @@ pub async fn insert_booking(
     amounts: Amounts,
     card: Option<&str>,
 ) -> String {
-    let owner = customer::Entity::find_by_id(customer_id.to_owned())
-        .one(db)
-        .await
-        .unwrap()
-        .expect("the customer exists");
+    let owner = customer_row(db, customer_id).await;
     let staff = staff_user::Entity::find()
         .filter(staff_user::Column::MerchantId.eq(owner.merchant_id.as_str()))
         .one(db)
@@ -95,4 +87,12 @@ pub async fn insert_booking(
     .await
     .unwrap()
     .id
+}
+
+async fn customer_row(db: &impl ConnectionTrait, id: &str) -> customer::Model {
+    customer::Entity::find_by_id(id.to_owned())
+        .one(db)
+        .await
+        .unwrap()
+        .expect("the customer exists")
 }
