@@ -10,9 +10,8 @@ export default defineConfig({
   fullyParallel: true,
   forbidOnly: !!process.env.CI,
   workers: 2,
-  // One retry on CI, reported as "flaky" in the list: a known rare failure (a card link opened
-  // right after a revoked one's page, in the same browser, once reached /pay still showing the
-  // old link) must not hide every other result. Locally a failure stops at the first try.
+  // One retry on CI, where a test that passes only on its retry is listed as "flaky" (read the
+  // list: it is a bug somewhere). Locally a failure stops at the first try.
   retries: process.env.CI ? 1 : 0,
   reporter: 'list',
   timeout: 30_000,

@@ -31,8 +31,16 @@ pub async fn exchange(
         // Opening is only bookkeeping: the page still works, so carry on.
         Err(err) => tracing::warn!(error = %err, "could not record a card link as opened"),
     }
-    let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, "/pay")]).into_response();
+    let mut response = StatusCode::SEE_OTHER.into_response();
     let headers = response.headers_mut();
+    // Each exchange gets a `/pay` address of its own (the query means nothing to the page):
+    // Chromium was seen answering the `/pay` after a new link's 303 with the page it had shown
+    // for the previous link in the same tab — same body, no request, despite `no-store` — so a
+    // customer who tapped an old link, then the new one, read "revoked".
+    let visit = uuid::Uuid::new_v4().simple().to_string();
+    if let Ok(location) = HeaderValue::from_str(&format!("/pay?visit={}", &visit[..12])) {
+        headers.insert(header::LOCATION, location);
+    }
     match HeaderValue::from_str(&link::page_cookie(&state.config, &token)) {
         Ok(cookie) => {
             headers.insert(header::SET_COOKIE, cookie);
