@@ -13,7 +13,7 @@ use crate::features::customers::dto::CustomerPayments;
 use crate::features::payment_options::dto::{ExpiryState, PaymentOptionView};
 use crate::money::Currency;
 use crate::ui::dialog::{CloseButton, Dialog};
-use crate::ui::form::{LastError, TextField, last_error};
+use crate::ui::form::{LastError, SubmitButton, TextField, last_error};
 
 type ChargeAction = ServerAction<ChargePaymentOption>;
 
@@ -262,14 +262,7 @@ fn ChargeFields(
             {declined}
             <RetryableAlert error pending/>
             <div class="form-actions">
-                <button
-                    type="submit"
-                    class="button primary"
-                    disabled=move || pending.get()
-                    aria-busy=move || pending.get().then_some("true")
-                >
-                    {move || if pending.get() { "Charging…" } else { "Charge" }}
-                </button>
+                <SubmitButton label="Charge" pending_label="Charging…" pending/>
                 <CloseButton label="Cancel"/>
             </div>
         </ActionForm>

@@ -11,7 +11,7 @@ use crate::features::charges::api::RefundCharge;
 use crate::features::charges::dto::{ChargeView, RefundView};
 use crate::money::Currency;
 use crate::ui::dialog::{CloseButton, Dialog};
-use crate::ui::form::{TextField, last_error};
+use crate::ui::form::{SubmitButton, TextField, last_error};
 
 type RefundAction = ServerAction<RefundCharge>;
 
@@ -124,14 +124,7 @@ fn RefundFields(charge: ChargeView, refund: RefundAction) -> impl IntoView {
             {move || refused.get().map(|label| view! { <p class="alert" role="alert">{label}</p> })}
             <RetryableAlert error pending/>
             <div class="form-actions">
-                <button
-                    type="submit"
-                    class="button primary"
-                    disabled=move || pending.get()
-                    aria-busy=move || pending.get().then_some("true")
-                >
-                    {move || if pending.get() { "Refunding…" } else { "Refund" }}
-                </button>
+                <SubmitButton label="Refund" pending_label="Refunding…" pending/>
                 <CloseButton label="Cancel"/>
             </div>
         </ActionForm>
