@@ -9,8 +9,10 @@ import {
   type Customer,
   expect,
   expectProfile,
+  expectSameDocument,
   fillPaymentElement,
   heading,
+  markDocument,
   type Merchant,
   newMerchant,
   notificationItem,
@@ -46,17 +48,6 @@ function janeDoe(prefix: string): Customer {
 
 function requestSubject(merchant: Merchant): string {
   return `${merchant.business} asks you to add a card`;
-}
-
-/** Marks the document, so that a reload (which would drop the mark) is noticed later. */
-async function markDocument(page: Page): Promise<void> {
-  await page.evaluate(() => {
-    window.__spaMarker = 4242;
-  });
-}
-
-async function expectSameDocument(page: Page): Promise<void> {
-  expect(await page.evaluate(() => window.__spaMarker), 'the merchant page was reloaded').toBe(4242);
 }
 
 /** A merchant with demo Stripe connected and Jane Doe's profile open (and marked). */

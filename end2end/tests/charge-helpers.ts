@@ -11,6 +11,7 @@ import {
   expect,
   fillPaymentElement,
   heading,
+  markDocument,
   type MailMessage,
   type Merchant,
   newCustomer,
@@ -24,16 +25,7 @@ import {
 // What the charges specs share: a merchant with a customer, a card on file (typed by the
 // merchant or saved by the customer from the emailed link), bookings, and the profile's parts.
 
-/** Marks the document, so that a reload (which would drop the mark) is noticed later. */
-export async function markDocument(page: Page): Promise<void> {
-  await page.evaluate(() => {
-    window.__spaMarker = 4242;
-  });
-}
-
-export async function expectSameDocument(page: Page): Promise<void> {
-  expect(await page.evaluate(() => window.__spaMarker), 'the merchant page was reloaded').toBe(4242);
-}
+export { expectSameDocument, markDocument } from './helpers';
 
 /** A merchant with demo Stripe connected and a new customer's profile open (and marked). */
 export async function merchantWithCustomer(

@@ -16,6 +16,18 @@ declare global {
   }
 }
 
+/** Marks the document, so that a reload (which would drop the mark) is noticed later. */
+export async function markDocument(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    window.__spaMarker = 4242;
+  });
+}
+
+/** The page marked by `markDocument` is still the same document: it was never reloaded. */
+export async function expectSameDocument(page: Page): Promise<void> {
+  expect(await page.evaluate(() => window.__spaMarker), 'the page was reloaded').toBe(4242);
+}
+
 const noScriptContexts = new WeakSet<BrowserContext>();
 
 /** Playwright's `test`, remembering which contexts run with JavaScript off. */

@@ -6,8 +6,10 @@ import {
   connectDemoStripe,
   createCustomer,
   expect,
+  expectSameDocument,
   fillPaymentElement,
   heading,
+  markDocument,
   type Merchant,
   newCustomer,
   newMerchant,
@@ -23,17 +25,6 @@ import { stripeEmulatorURL } from '../ports';
 // Remove). The profile is never reloaded: everything follows in place.
 
 test.describe.configure({ mode: 'parallel' });
-
-/** Marks the document, so that a reload (which would drop the mark) is noticed later. */
-async function markDocument(page: Page): Promise<void> {
-  await page.evaluate(() => {
-    window.__spaMarker = 5555;
-  });
-}
-
-async function expectSameDocument(page: Page): Promise<void> {
-  expect(await page.evaluate(() => window.__spaMarker), 'the profile was reloaded').toBe(5555);
-}
 
 /** A merchant (with demo Stripe connected unless told otherwise) on a new customer's profile. */
 async function profile(page: Page, prefix: string, connect = true): Promise<Merchant> {
