@@ -1,6 +1,19 @@
+//! Signing up, in and out: sessions, password storage, throttling, and the pages behind them.
+
 use reqwest::StatusCode;
 
-use crate::helpers::{call_with_cookie, error_code, location, session_cookie, spawn_app};
+use crate::world::{
+    CurrentSession, MAX_FAILURES_PER_EMAIL, SessionInfo, SignIn, SignOut, SignUp, answer,
+    call_with_cookie, location, session_cookie, spawn_app,
+};
+
+/// The sign-in form.
+fn sign_in(email: &str, password: &str) -> SignIn {
+    SignIn {
+        email: email.to_owned(),
+        password: password.to_owned(),
+    }
+}
 
 #[tokio::test]
 async fn sign_up_creates_merchant_and_owner_and_starts_a_session() {
@@ -30,15 +43,10 @@ async fn sign_up_creates_merchant_and_owner_and_starts_a_session() {
         "http base URL must not mark the cookie Secure"
     );
 
-    let session: serde_json::Value = browser
-        .call("current_session", &[])
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(session["business_name"], "Harbour Kayaks");
-    assert_eq!(session["user_name"], "Maya Diaz");
-    assert_eq!(session["email"], "maya@example.com");
+    let session = browser.call(&CurrentSession {}).await.unwrap();
+    assert_eq!(session.business_name, "Harbour Kayaks");
+    assert_eq!(session.user_name, "Maya Diaz");
+    assert_eq!(session.email, "maya@example.com");
 
     assert_eq!(app.count("merchants").await, 1);
     assert_eq!(app.count("staff_users").await, 1);
@@ -68,20 +76,22 @@ use sea_orm::ConnectionTrait;
 #[tokio::test]
 async fn sign_up_reports_every_bad_field_and_stores_nothing() {
     let app = spawn_app().await;
-    let response = app
+    let refused = app
         .browser()
-        .sign_up(" ", "", "not-an-email", "short")
-        .await;
-    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let body: serde_json::Value = response.json().await.unwrap();
-    assert_eq!(body["code"], "VALIDATION");
-    let fields: Vec<&str> = body["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
-    assert_eq!(fields, ["business_name", "name", "email", "password"]);
+        .call(&SignUp {
+            business_name: " ".to_owned(),
+            name: String::new(),
+            email: "not-an-email".to_owned(),
+            password: "short".to_owned(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(refused.code(), "VALIDATION");
+    assert_eq!(
+        refused.fields(),
+        ["business_name", "name", "email", "password"]
+    );
     assert_eq!(app.count("merchants").await, 0);
     assert_eq!(app.count("staff_users").await, 0);
 }
@@ -111,23 +121,11 @@ async fn sign_in_failures_look_the_same_for_unknown_and_known_emails() {
 
     let wrong_password = app
         .browser()
-        .call(
-            "sign_in",
-            &[
-                ("email", "kim@example.com"),
-                ("password", "wrong password!"),
-            ],
-        )
+        .post(&sign_in("kim@example.com", "wrong password!"))
         .await;
     let unknown_email = app
         .browser()
-        .call(
-            "sign_in",
-            &[
-                ("email", "nobody@example.com"),
-                ("password", "wrong password!"),
-            ],
-        )
+        .post(&sign_in("nobody@example.com", "wrong password!"))
         .await;
     assert_eq!(wrong_password.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(unknown_email.status(), StatusCode::UNAUTHORIZED);
@@ -148,12 +146,9 @@ async fn sign_in_rotates_the_session_id() {
     let before = session_cookie(&signup).unwrap();
 
     let response = reqwest::Client::new()
-        .post(format!("{}/api/sign_in", app.address))
+        .post(app.url::<SignIn>())
         .header("cookie", &before)
-        .form(&[
-            ("email", "ron@example.com"),
-            ("password", "correct horse battery"),
-        ])
+        .form(&sign_in("ron@example.com", "correct horse battery"))
         .send()
         .await
         .unwrap();
@@ -161,9 +156,9 @@ async fn sign_in_rotates_the_session_id() {
     let after = session_cookie(&response).unwrap();
     assert_ne!(before, after);
 
-    let old = call_with_cookie(&app, "current_session", &before).await;
+    let old = call_with_cookie::<CurrentSession>(&app.address, &before).await;
     assert_eq!(old.status(), StatusCode::UNAUTHORIZED);
-    let new = call_with_cookie(&app, "current_session", &after).await;
+    let new = call_with_cookie::<CurrentSession>(&app.address, &after).await;
     assert_eq!(new.status(), StatusCode::OK);
 }
 
@@ -177,7 +172,7 @@ async fn sign_out_ends_the_session_on_the_server() {
     let cookie = session_cookie(&signup).unwrap();
 
     let response = reqwest::Client::new()
-        .post(format!("{}/api/sign_out", app.address))
+        .post(app.url::<SignOut>())
         .header("cookie", &cookie)
         .form(&Vec::<(String, String)>::new())
         .send()
@@ -196,9 +191,10 @@ async fn sign_out_ends_the_session_on_the_server() {
     );
 
     // Replaying the old cookie (as a thief would) no longer works.
-    let replay = call_with_cookie(&app, "current_session", &cookie).await;
+    let replay = call_with_cookie::<CurrentSession>(&app.address, &cookie).await;
     assert_eq!(replay.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(error_code(replay).await, "UNAUTHORIZED");
+    let refused = answer::<SessionInfo>(replay).await.unwrap_err();
+    assert_eq!(refused.code(), "UNAUTHORIZED");
     assert_eq!(app.count("sessions").await, 0);
 }
 
@@ -234,13 +230,12 @@ async fn the_sign_up_form_works_without_javascript() {
     let browser = app.browser();
     let response = browser
         .submit_form(
-            "sign_up",
-            &[
-                ("business_name", "Form Tours"),
-                ("name", "Fay"),
-                ("email", "fay@example.com"),
-                ("password", "correct horse battery"),
-            ],
+            &SignUp {
+                business_name: "Form Tours".to_owned(),
+                name: "Fay".to_owned(),
+                email: "fay@example.com".to_owned(),
+                password: "correct horse battery".to_owned(),
+            },
             "/sign-up",
         )
         .await;
@@ -262,45 +257,27 @@ async fn repeated_wrong_passwords_are_throttled_without_locking_out_other_accoun
         .sign_up("Other", "Ola", "ola@example.com", "correct horse battery")
         .await;
     let attacker = app.browser();
-    let limit = app::features::auth::throttle::MAX_FAILURES_PER_EMAIL;
-    for attempt in 0..limit {
-        let response = attacker
-            .call(
-                "sign_in",
-                &[
-                    ("email", "gus@example.com"),
-                    ("password", &format!("guess {attempt:04}")),
-                ],
-            )
-            .await;
+    for attempt in 0..MAX_FAILURES_PER_EMAIL {
+        let refused = attacker
+            .call(&sign_in("gus@example.com", &format!("guess {attempt:04}")))
+            .await
+            .unwrap_err();
         assert_eq!(
-            response.status(),
+            refused.status,
             StatusCode::UNAUTHORIZED,
             "attempt {attempt}"
         );
     }
     // Over the budget even the right password is refused for now...
     let blocked = attacker
-        .call(
-            "sign_in",
-            &[
-                ("email", "gus@example.com"),
-                ("password", "correct horse battery"),
-            ],
-        )
-        .await;
-    assert_eq!(blocked.status(), StatusCode::TOO_MANY_REQUESTS);
-    assert_eq!(error_code(blocked).await, "RATE_LIMITED");
+        .call(&sign_in("gus@example.com", "correct horse battery"))
+        .await
+        .unwrap_err();
+    assert_eq!(blocked.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(blocked.code(), "RATE_LIMITED");
     // ...while another account still signs in.
-    let other = app
-        .browser()
-        .call(
-            "sign_in",
-            &[
-                ("email", "ola@example.com"),
-                ("password", "correct horse battery"),
-            ],
-        )
-        .await;
-    assert_eq!(other.status(), StatusCode::OK);
+    app.browser()
+        .call(&sign_in("ola@example.com", "correct horse battery"))
+        .await
+        .unwrap();
 }

@@ -4,224 +4,59 @@
 //! notice. RELIABILITY R1, R4, R6, R7, R8, R12.
 
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use app::entities::{card_request, outbox_email, payment_option};
-use app::features::notifications::outbox::{self, Mailer};
+use app::entities::{customer, payment_option, stripe_event};
 use chrono::Utc;
-use reqwest::header::{COOKIE, LOCATION, REFERRER_POLICY, SET_COOKIE};
+use reqwest::header::{COOKIE, REFERRER_POLICY};
 use reqwest::{Response, StatusCode, redirect};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
 use serde_json::Value;
 
-use crate::helpers::{Browser, TestApp, error_code, spawn_app};
-use crate::smtp_sink::{Received, SmtpSink};
-
-struct Shop {
-    app: TestApp,
-    merchant: Browser,
-    customer_id: String,
-    sink: SmtpSink,
-}
-
-async fn shop(business: &str) -> Shop {
-    let app = spawn_app().await;
-    let merchant = app.merchant(business).await;
-    let connected = merchant.call("connect_demo_stripe", &[]).await;
-    assert_eq!(connected.status(), StatusCode::OK);
-    let customer = merchant
-        .create_customer("Jane", "Doe", "jane@example.com", "")
-        .await;
-    let customer_id = customer["id"].as_str().unwrap().to_owned();
-    Shop {
-        app,
-        merchant,
-        customer_id,
-        sink: SmtpSink::start().await,
-    }
-}
-
-impl Shop {
-    async fn send(&self, note: &str) -> Response {
-        self.merchant
-            .call(
-                "send_card_request",
-                &[("customer_id", &self.customer_id), ("note", note)],
-            )
-            .await
-    }
-
-    async fn payments(&self) -> Value {
-        let response = self
-            .merchant
-            .call(
-                "get_customer_payments",
-                &[("customer_id", &self.customer_id)],
-            )
-            .await;
-        assert_eq!(response.status(), StatusCode::OK);
-        response.json().await.unwrap()
-    }
-
-    /// One pass of the outbox worker against the test's SMTP listener.
-    async fn deliver_emails(&self) -> usize {
-        let mailer = Mailer::new(
-            &self.sink.url(),
-            "no-reply@cardonfile.test",
-            Duration::from_secs(5),
-        )
-        .unwrap();
-        outbox::run_once(&self.app.db, &mailer, Utc::now())
-            .await
-            .unwrap()
-    }
-
-    /// Sends a request and returns the token from the delivered email.
-    async fn send_and_read_link(&self) -> String {
-        assert_eq!(self.send("").await.status(), StatusCode::OK);
-        let before = self.sink.messages().len();
-        self.deliver_emails().await;
-        let message = self.sink.messages()[before..]
-            .last()
-            .cloned()
-            .expect("the card request was delivered");
-        token_in(&message, &self.app.address)
-    }
-
-    async fn wait_for(&self, what: &str, condition: impl AsyncFn() -> bool) {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while !condition().await {
-            assert!(Instant::now() < deadline, "timed out waiting for {what}");
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-    }
-}
-
-/// The link's token, read from the message as a mail client would show it (quoted-printable
-/// soft breaks undone).
-fn token_in(message: &Received, base: &str) -> String {
-    let body = message.data.replace("=\r\n", "").replace("=3D", "=");
-    let prefix = format!("{base}/pay/");
-    let start = body
-        .find(&prefix)
-        .expect("the email links to the card page")
-        + prefix.len();
-    body[start..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-        .collect()
-}
-
-/// A customer's browser: its own cookie jar, redirects not followed.
-fn customer_browser(app: &TestApp) -> Browser {
-    Browser {
-        base: app.address.clone(),
-        client: reqwest::Client::builder()
-            .cookie_store(true)
-            .redirect(redirect::Policy::none())
-            .build()
-            .unwrap(),
-    }
-}
-
-/// Opens the emailed link the way a browser does: GET, take the cookie, follow to `/pay`.
-async fn open_link(app: &TestApp, token: &str) -> Browser {
-    let browser = customer_browser(app);
-    let response = browser.get_page(&format!("/pay/{token}")).await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    let location = response.headers().get(LOCATION).unwrap().to_str().unwrap();
-    assert!(
-        location.starts_with("/pay?visit=") && !location.contains(token),
-        "redirects to a URL of its own without the token: {location}"
-    );
-    assert_eq!(
-        response.headers().get(REFERRER_POLICY).unwrap(),
-        "no-referrer"
-    );
-    let cookie = response
-        .headers()
-        .get(SET_COOKIE)
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_owned();
-    assert!(cookie.starts_with("cof_link="), "{cookie}");
-    assert!(cookie.contains("HttpOnly"));
-    browser
-}
-
-/// What Stripe.js does in the customer's browser: confirm the SetupIntent with the publishable
-/// key, its client secret and a card.
-async fn confirm_at_stripe(app: &TestApp, page: &Value, payment_method: &str) -> Value {
-    let secret = page["setup"]["client_secret"].as_str().unwrap();
-    let key = page["setup"]["publishable_key"].as_str().unwrap();
-    let id = secret.split("_secret_").next().unwrap();
-    let response = reqwest::Client::new()
-        .post(format!(
-            "{}/v1/setup_intents/{id}/confirm",
-            app.emulator_base
-        ))
-        .basic_auth(key, Some(""))
-        .form(&[
-            ("client_secret", secret),
-            ("payment_method", payment_method),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    response.json().await.unwrap()
-}
-
-async fn requests_of(app: &TestApp) -> Vec<card_request::Model> {
-    card_request::Entity::find()
-        .order_by_asc(card_request::Column::CreatedAt)
-        .all(&app.db)
-        .await
-        .unwrap()
-}
-
-async fn emails_of_kind(app: &TestApp, kind: &str) -> Vec<outbox_email::Model> {
-    outbox_email::Entity::find()
-        .filter(outbox_email::Column::Kind.eq(kind))
-        .all(&app.db)
-        .await
-        .unwrap()
-}
+use crate::world::{
+    AppError, ConnectDemoStripe, DisconnectStripe, LoadCardPage, MAX_GUESSES_PER_CLIENT,
+    SendCardRequest, Stripe, UpdateCardLinkValidity, WEBHOOK_SECRET, eventually, link_digest,
+    mailer, outbox, spawn_app,
+};
 
 #[tokio::test]
 async fn a_card_request_travels_by_email_and_its_link_puts_the_card_on_file() {
-    let shop = shop("Harbour Tours").await;
-    let before = shop.payments().await;
-    assert_eq!(before["card_request"]["blocked_reason"], Value::Null);
+    let app = spawn_app().await;
+    let shop = app
+        .merchant_with_customer("Harbour Tours")
+        .connected(Stripe::Demo)
+        .await;
+    let before = shop.profile().await;
+    assert_eq!(before.card_request.blocked_reason, None);
     assert_eq!(
-        before["card_request"]["recipient"],
-        "Jane Doe <jane@example.com>"
+        before.card_request.recipient.as_deref(),
+        Some("Jane Doe <jane@example.com>")
     );
 
-    let sent = shop.send("See you on Saturday!").await;
-    assert_eq!(sent.status(), StatusCode::OK);
-    let sent: Value = sent.json().await.unwrap();
-    assert_eq!(sent["recipient"], "jane@example.com");
+    let sent = shop
+        .send_card_request("See you on Saturday!")
+        .await
+        .unwrap();
+    assert_eq!(sent.recipient, "jane@example.com");
     // Stored: only the token's digest, an expiry seven days out, who sent it.
-    let request = requests_of(&shop.app).await.remove(0);
+    let request = app.card_requests().await.remove(0);
     assert_eq!(request.status, "pending");
     assert_eq!(request.token_hash.len(), 64);
     let days = (request.expires_at - request.created_at).num_days();
     assert_eq!(days, 7);
     // The Stripe customer exists now.
-    let stored = app::entities::customer::Entity::find_by_id(shop.customer_id.clone())
-        .one(&shop.app.db)
+    let stored = customer::Entity::find_by_id(shop.customer_id().to_owned())
+        .one(&app.db)
         .await
         .unwrap()
         .unwrap();
     assert!(stored.stripe_customer_id.unwrap().starts_with("cus_"));
-    let queued = shop.payments().await;
-    assert_eq!(queued["notifications"][0]["state"], "queued");
-    assert!(queued["card_request"]["pending_until"].is_string());
+    let queued = shop.profile().await;
+    assert_eq!(queued.notifications[0].state, "queued");
+    assert!(queued.card_request.pending_until.is_some());
 
-    assert_eq!(shop.deliver_emails().await, 1);
-    let messages = shop.sink.messages();
+    assert_eq!(app.deliver_emails().await, 1);
+    let messages = app.smtp.messages();
     assert_eq!(messages.len(), 1);
     let message = &messages[0];
     assert_eq!(message.rcpt, vec!["jane@example.com".to_owned()]);
@@ -234,100 +69,75 @@ async fn a_card_request_travels_by_email_and_its_link_puts_the_card_on_file() {
     assert!(message.data.contains("multipart/alternative"));
     assert!(message.data.contains("See you on Saturday!"));
     assert!(message.data.contains("No account or login needed"));
-    let token = token_in(message, &shop.app.address);
+    let token = app.link_in_email(message);
     assert_eq!(token.len(), 43);
-    assert_eq!(
-        request.token_hash,
-        app::features::card_requests::link::digest(&token)
-    );
-    assert_eq!(shop.payments().await["notifications"][0]["state"], "sent");
+    assert_eq!(request.token_hash, link_digest(&token));
+    assert_eq!(shop.profile().await.notifications[0].state, "sent");
 
-    let customer = open_link(&shop.app, &token).await;
-    assert_eq!(shop.payments().await["notifications"][0]["state"], "opened");
-    let page = customer.call("load_card_page", &[]).await;
-    assert_eq!(page.status(), StatusCode::OK);
-    let page: Value = page.json().await.unwrap();
-    assert_eq!(page["merchant_name"], "Harbour Tours");
-    assert_eq!(page["customer_first_name"], "Jane");
-    assert!(
-        page["setup"]["stripe_js_url"]
-            .as_str()
-            .unwrap()
-            .starts_with(&shop.app.emulator_base)
-    );
-    assert!(
-        page["setup"]["publishable_key"]
-            .as_str()
-            .unwrap()
-            .starts_with("pk_test_")
-    );
+    let customer = app.open_link(&token).await;
+    assert_eq!(shop.profile().await.notifications[0].state, "opened");
+    let page = customer.card_page().await.unwrap();
+    assert_eq!(page.merchant_name, "Harbour Tours");
+    assert_eq!(page.customer_first_name, "Jane");
+    assert!(page.setup.stripe_js_url.starts_with(&app.emulator_base));
+    assert!(page.setup.publishable_key.starts_with("pk_test_"));
 
-    let intent = confirm_at_stripe(&shop.app, &page, "pm_card_visa").await;
+    let intent = customer.confirm_card(&page, "pm_card_visa").await;
     assert_eq!(intent["status"], "succeeded");
     // Stripe's webhook records the card, the page's own check then finds it done.
-    shop.wait_for("the webhook to save the card", async || {
-        shop.app.count("payment_options").await == 1
+    eventually("the webhook to save the card", async || {
+        app.count("payment_options").await == 1
     })
     .await;
-    let saved = customer.call("complete_card_setup", &[]).await;
-    assert_eq!(saved.status(), StatusCode::OK);
-    let saved: Value = saved.json().await.unwrap();
-    assert_eq!(saved["brand"], "Visa");
-    assert_eq!(saved["last4"], "4242");
+    let saved = customer.complete_card_setup().await.unwrap();
+    assert_eq!(saved.brand, "Visa");
+    assert_eq!(saved.last4, "4242");
 
     let option = payment_option::Entity::find()
-        .one(&shop.app.db)
+        .one(&app.db)
         .await
         .unwrap()
         .unwrap();
     assert!(option.stripe_payment_method_id.starts_with("pm_"));
     assert!(option.is_default);
     assert_eq!(option.source, "customer_link");
-    let after = shop.payments().await;
+    let after = shop.profile().await;
     let line = format!(
         "Visa •••• 4242 — expires {:02}/{:02}",
         option.exp_month,
         option.exp_year % 100
     );
-    assert_eq!(after["payment_options"].as_array().unwrap().len(), 1);
-    assert_eq!(after["payment_options"][0]["card"]["last4"], "4242");
+    assert_eq!(after.payment_options.len(), 1);
+    let card = &after.payment_options[0].card;
+    assert_eq!(card.last4, "4242");
     assert_eq!(
         format!(
             "{} •••• {} — expires {:02}/{:02}",
-            after["payment_options"][0]["card"]["brand"]
-                .as_str()
-                .unwrap(),
-            after["payment_options"][0]["card"]["last4"]
-                .as_str()
-                .unwrap(),
-            after["payment_options"][0]["card"]["exp_month"]
-                .as_u64()
-                .unwrap(),
-            after["payment_options"][0]["card"]["exp_year"]
-                .as_i64()
-                .unwrap()
-                % 100
+            card.brand,
+            card.last4,
+            card.exp_month,
+            card.exp_year % 100
         ),
         line
     );
-    assert_eq!(after["card_request"]["pending_until"], Value::Null);
+    assert_eq!(after.card_request.pending_until, None);
     // Newest first: the notice to the merchant, then the completed request.
-    let notifications = after["notifications"].as_array().unwrap();
+    let notifications = &after.notifications;
     assert_eq!(notifications.len(), 2);
-    assert_eq!(notifications[0]["title"], "Card saved notice");
-    assert_eq!(notifications[1]["state"], "completed");
+    assert_eq!(notifications[0].title, "Card saved notice");
+    assert_eq!(notifications[1].state, "completed");
 
     // The merchant's notice goes out through the same outbox.
-    assert_eq!(shop.deliver_emails().await, 1);
-    let notice = shop.sink.messages().pop().unwrap();
+    assert_eq!(app.deliver_emails().await, 1);
+    let notice = app.smtp.messages().pop().unwrap();
     assert_eq!(notice.header("Subject").unwrap(), "Jane Doe added a card");
     assert!(notice.rcpt[0].starts_with("owner-"));
 
     // The link works once.
-    let reopened = open_link(&shop.app, &token).await;
-    let again = reopened.call("load_card_page", &[]).await;
-    assert_eq!(again.status(), StatusCode::GONE);
-    assert_eq!(error_code(again).await, "LINK_USED");
+    let reopened = app.open_link(&token).await;
+    let again = reopened.card_page().await.unwrap_err();
+    assert_eq!(again.status, StatusCode::GONE);
+    assert_eq!(again.code(), "LINK_USED");
     let html = reopened.get_page("/pay").await;
     assert_eq!(html.status(), StatusCode::GONE);
     assert_eq!(html.headers().get(REFERRER_POLICY).unwrap(), "no-referrer");
@@ -358,86 +168,74 @@ async fn a_card_request_travels_by_email_and_its_link_puts_the_card_on_file() {
 
 #[tokio::test]
 async fn page_and_webhook_completing_together_save_one_card_and_send_one_notice() {
-    let shop = shop("Race Tours").await;
+    let app = spawn_app().await;
+    let shop = app
+        .merchant_with_customer("Race Tours")
+        .connected(Stripe::Demo)
+        .await;
     let token = shop.send_and_read_link().await;
     // Two tabs open the same link at once: one SetupIntent between them.
-    let (tab_a, tab_b) = (
-        open_link(&shop.app, &token).await,
-        open_link(&shop.app, &token).await,
-    );
-    let (page_a, page_b) = tokio::join!(
-        tab_a.call("load_card_page", &[]),
-        tab_b.call("load_card_page", &[])
-    );
-    let page_a: Value = page_a.json().await.unwrap();
-    let page_b: Value = page_b.json().await.unwrap();
-    assert_eq!(
-        page_a["setup"]["client_secret"],
-        page_b["setup"]["client_secret"]
-    );
+    let (tab_a, tab_b) = (app.open_link(&token).await, app.open_link(&token).await);
+    let (page_a, page_b) = tokio::join!(tab_a.card_page(), tab_b.card_page());
+    let (page_a, page_b) = (page_a.unwrap(), page_b.unwrap());
+    assert_eq!(page_a.setup.client_secret, page_b.setup.client_secret);
 
-    confirm_at_stripe(&shop.app, &page_a, "pm_card_visa").await;
+    tab_a.confirm_card(&page_a, "pm_card_visa").await;
     // Both tabs check while Stripe's webhook is on its way.
-    let (done_a, done_b) = tokio::join!(
-        tab_a.call("complete_card_setup", &[]),
-        tab_b.call("complete_card_setup", &[])
-    );
-    assert_eq!(done_a.status(), StatusCode::OK);
-    assert_eq!(done_b.status(), StatusCode::OK);
-    let done_a: Value = done_a.json().await.unwrap();
-    let done_b: Value = done_b.json().await.unwrap();
+    let (done_a, done_b) = tokio::join!(tab_a.complete_card_setup(), tab_b.complete_card_setup());
+    let (done_a, done_b) = (done_a.unwrap(), done_b.unwrap());
     assert_eq!(done_a, done_b);
-    shop.wait_for("the webhook to be processed", async || {
-        use app::entities::stripe_event;
+    eventually("the webhook to be processed", async || {
         stripe_event::Entity::find()
             .filter(stripe_event::Column::EventType.eq("setup_intent.succeeded"))
             .filter(stripe_event::Column::ProcessedAt.is_not_null())
-            .one(&shop.app.db)
+            .one(&app.db)
             .await
             .unwrap()
             .is_some()
     })
     .await;
-    assert_eq!(shop.app.count("payment_options").await, 1);
-    assert_eq!(
-        emails_of_kind(&shop.app, "card_saved_notice").await.len(),
-        1
-    );
-    let request = requests_of(&shop.app).await.remove(0);
+    assert_eq!(app.count("payment_options").await, 1);
+    assert_eq!(app.emails_of_kind("card_saved_notice").await.len(), 1);
+    let request = app.card_requests().await.remove(0);
     assert_eq!(request.status, "completed");
 }
 
 #[tokio::test]
 async fn expired_revoked_tampered_and_unknown_links_each_get_their_own_answer() {
-    let shop = shop("Strict Tours").await;
+    let app = spawn_app().await;
+    let shop = app
+        .merchant_with_customer("Strict Tours")
+        .connected(Stripe::Demo)
+        .await;
     let first = shop.send_and_read_link().await;
     // Resend: the first link is revoked, the second works.
     let second = shop.send_and_read_link().await;
     assert_ne!(first, second);
-    let statuses: Vec<String> = requests_of(&shop.app)
+    let statuses: Vec<String> = app
+        .card_requests()
         .await
         .into_iter()
         .map(|r| r.status)
         .collect();
     assert_eq!(statuses, vec!["revoked", "pending"]);
 
-    let revoked = open_link(&shop.app, &first)
-        .await
-        .call("load_card_page", &[])
-        .await;
-    assert_eq!(revoked.status(), StatusCode::GONE);
-    assert_eq!(error_code(revoked).await, "LINK_REVOKED");
+    let revoked = app.open_link(&first).await.card_page().await.unwrap_err();
+    assert_eq!(revoked.status, StatusCode::GONE);
+    assert_eq!(revoked.code(), "LINK_REVOKED");
 
     let mut tampered = second.clone().into_bytes();
     tampered[5] = if tampered[5] == b'x' { b'y' } else { b'x' };
     let tampered = String::from_utf8(tampered).unwrap();
-    let response = open_link(&shop.app, &tampered)
+    let refused = app
+        .open_link(&tampered)
         .await
-        .call("load_card_page", &[])
-        .await;
-    assert_eq!(response.status(), StatusCode::NOT_FOUND);
-    assert_eq!(error_code(response).await, "LINK_NOT_FOUND");
-    let unknown = open_link(&shop.app, "never-issued").await;
+        .card_page()
+        .await
+        .unwrap_err();
+    assert_eq!(refused.status, StatusCode::NOT_FOUND);
+    assert_eq!(refused.code(), "LINK_NOT_FOUND");
+    let unknown = app.open_link("never-issued").await;
     let page = unknown.get_page("/pay").await;
     assert_eq!(page.status(), StatusCode::NOT_FOUND);
     assert!(
@@ -447,160 +245,125 @@ async fn expired_revoked_tampered_and_unknown_links_each_get_their_own_answer() 
             .contains("This link is not valid")
     );
     // No cookie at all (the page opened directly).
-    let bare = customer_browser(&shop.app)
-        .call("load_card_page", &[])
-        .await;
-    assert_eq!(error_code(bare).await, "LINK_NOT_FOUND");
+    let bare = app.browser().call(&LoadCardPage {}).await.unwrap_err();
+    assert_eq!(bare.code(), "LINK_NOT_FOUND");
 
     // Time runs out for the second link.
-    use sea_orm::{ActiveModelTrait, IntoActiveModel, Set};
-    let pending = requests_of(&shop.app).await.pop().unwrap();
+    let pending = app.card_requests().await.pop().unwrap();
     let mut expired = pending.into_active_model();
     expired.expires_at = Set(Utc::now() - chrono::Duration::minutes(1));
-    expired.update(&shop.app.db).await.unwrap();
-    let response = open_link(&shop.app, &second)
-        .await
-        .call("load_card_page", &[])
-        .await;
-    assert_eq!(response.status(), StatusCode::GONE);
-    let body: Value = response.json().await.unwrap();
-    assert_eq!(body["code"], "LINK_EXPIRED");
-    assert_eq!(body["merchant_name"], "Strict Tours");
-    let notifications = shop.payments().await["notifications"].clone();
-    assert_eq!(notifications[0]["state"], "expired");
-    assert_eq!(notifications[1]["state"], "revoked");
+    expired.update(&app.db).await.unwrap();
+    let refused = app.open_link(&second).await.card_page().await.unwrap_err();
+    assert_eq!(refused.status, StatusCode::GONE);
+    assert_eq!(
+        refused.error,
+        AppError::LinkExpired {
+            merchant_name: "Strict Tours".to_owned()
+        }
+    );
+    let notifications = shop.profile().await.notifications;
+    assert_eq!(notifications[0].state, "expired");
+    assert_eq!(notifications[1].state, "revoked");
     // Nothing was saved by any of it.
-    assert_eq!(shop.app.count("payment_options").await, 0);
+    assert_eq!(app.count("payment_options").await, 0);
 }
 
 #[tokio::test]
 async fn send_email_is_refused_with_a_reason_without_stripe_or_an_email_address() {
     let app = spawn_app().await;
-    let merchant = app.merchant("Unconnected Tours").await;
-    let customer = merchant
-        .create_customer("Max", "Nomail", "", "+44 20 7946 0000")
+    let merchant = app
+        .merchant("Unconnected Tours")
+        .with_customer("Max", "Nomail", "", "+44 20 7946 0000")
         .await;
-    let id = customer["id"].as_str().unwrap();
-    let payments: Value = merchant
-        .call("get_customer_payments", &[("customer_id", id)])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let payments = merchant.profile().await;
     assert_eq!(
-        payments["card_request"]["blocked_reason"],
-        "Connect MioPay (Stripe) in Settings to send card requests."
+        payments.card_request.blocked_reason.as_deref(),
+        Some("Connect MioPay (Stripe) in Settings to send card requests.")
     );
-    let refused = merchant
-        .call("send_card_request", &[("customer_id", id), ("note", "")])
-        .await;
-    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let refused = merchant.send_card_request("").await.unwrap_err();
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
 
+    merchant.call(&ConnectDemoStripe {}).await.unwrap();
+    let payments = merchant.profile().await;
     assert_eq!(
-        merchant.call("connect_demo_stripe", &[]).await.status(),
-        StatusCode::OK
-    );
-    let payments: Value = merchant
-        .call("get_customer_payments", &[("customer_id", id)])
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(
-        payments["card_request"]["blocked_reason"],
-        "Add an email address to this customer to send a card request."
+        payments.card_request.blocked_reason.as_deref(),
+        Some("Add an email address to this customer to send a card request.")
     );
     let with_email = merchant
         .create_customer("Ann", "Mail", "ann@example.com", "")
         .await;
     let too_long = "x".repeat(501);
     let refused = merchant
-        .call(
-            "send_card_request",
-            &[
-                ("customer_id", with_email["id"].as_str().unwrap()),
-                ("note", &too_long),
-            ],
-        )
-        .await;
-    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        .send_card_request_to(&with_email.id, &too_long)
+        .await
+        .unwrap_err();
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(app.count("card_requests").await, 0);
     assert_eq!(app.count("outbox_emails").await, 0);
 
     // Another merchant's customer is not found, and nothing is sent.
-    let other = app.merchant("Other Tours").await;
-    assert_eq!(
-        other.call("connect_demo_stripe", &[]).await.status(),
-        StatusCode::OK
-    );
+    let other = app.merchant("Other Tours").connected(Stripe::Demo).await;
     let foreign = other
-        .call(
-            "send_card_request",
-            &[
-                ("customer_id", with_email["id"].as_str().unwrap()),
-                ("note", ""),
-            ],
-        )
-        .await;
-    assert_eq!(foreign.status(), StatusCode::NOT_FOUND);
-    let foreign = other
-        .call(
-            "get_customer_payments",
-            &[("customer_id", with_email["id"].as_str().unwrap())],
-        )
-        .await;
-    assert_eq!(foreign.status(), StatusCode::NOT_FOUND);
+        .send_card_request_to(&with_email.id, "")
+        .await
+        .unwrap_err();
+    assert_eq!(foreign.status, StatusCode::NOT_FOUND);
+    let foreign = other.profile_of(&with_email.id).await.unwrap_err();
+    assert_eq!(foreign.status, StatusCode::NOT_FOUND);
     assert_eq!(app.count("card_requests").await, 0);
 }
 
 #[tokio::test]
 async fn smtp_down_then_up_delivers_the_request_once_and_notifications_show_the_attempts() {
-    let shop = shop("Patient Tours").await;
-    assert_eq!(shop.send("").await.status(), StatusCode::OK);
-    shop.sink.busy_next(2);
-    let mailer = Mailer::new(
-        &shop.sink.url(),
-        "no-reply@cardonfile.test",
-        Duration::from_secs(5),
-    )
-    .unwrap();
+    let app = spawn_app().await;
+    let shop = app
+        .merchant_with_customer("Patient Tours")
+        .connected(Stripe::Demo)
+        .await;
+    shop.send_card_request("").await.unwrap();
+    app.smtp.busy_next(2);
+    let mailer = mailer(&app.smtp.url());
     let mut at = Utc::now();
     for _ in 0..2 {
-        outbox::run_once(&shop.app.db, &mailer, at).await.unwrap();
-        let row = emails_of_kind(&shop.app, "card_request").await.remove(0);
+        outbox::run_once(&app.db, &mailer, at).await.unwrap();
+        let row = app.emails_of_kind("card_request").await.remove(0);
         assert_eq!(row.state, "queued");
         at = row.next_attempt_at + chrono::Duration::milliseconds(1);
     }
-    let retrying = shop.payments().await["notifications"][0].clone();
-    assert_eq!(retrying["state_label"], "Queued — retrying");
-    assert_eq!(retrying["attempts"], 2);
-    outbox::run_once(&shop.app.db, &mailer, at).await.unwrap();
-    outbox::run_once(&shop.app.db, &mailer, at + chrono::Duration::hours(1))
+    let retrying = shop.profile().await.notifications[0].clone();
+    assert_eq!(retrying.state_label, "Queued — retrying");
+    assert_eq!(retrying.attempts, 2);
+    outbox::run_once(&app.db, &mailer, at).await.unwrap();
+    outbox::run_once(&app.db, &mailer, at + chrono::Duration::hours(1))
         .await
         .unwrap();
-    assert_eq!(shop.sink.messages().len(), 1);
-    let sent = shop.payments().await["notifications"][0].clone();
-    assert_eq!(sent["state"], "sent");
-    assert_eq!(sent["attempts"], 3);
+    assert_eq!(app.smtp.messages().len(), 1);
+    let sent = shop.profile().await.notifications[0].clone();
+    assert_eq!(sent.state, "sent");
+    assert_eq!(sent.attempts, 3);
 }
 
 #[tokio::test]
 async fn links_use_the_configured_base_url_whatever_host_the_request_names() {
-    let shop = shop("Host Tours").await;
+    let app = spawn_app().await;
+    let shop = app
+        .merchant_with_customer("Host Tours")
+        .connected(Stripe::Demo)
+        .await;
     let response = shop
-        .merchant
-        .client
-        .post(format!("{}/api/send_card_request", shop.app.address))
+        .request(&SendCardRequest {
+            customer_id: shop.customer_id().to_owned(),
+            note: String::new(),
+        })
         .header(reqwest::header::HOST, "evil.example")
-        .form(&[("customer_id", shop.customer_id.as_str()), ("note", "")])
         .send()
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
-    shop.deliver_emails().await;
-    let message = shop.sink.messages().remove(0);
+    app.deliver_emails().await;
+    let message = app.smtp.messages().remove(0);
     assert!(!message.data.contains("evil.example"));
-    assert_eq!(token_in(&message, &shop.app.address).len(), 43);
+    assert_eq!(app.link_in_email(&message).len(), 43);
 }
 
 /// Everything logged in this test process from the moment the first test asks for it. Global,
@@ -644,20 +407,16 @@ fn captured_logs() -> CapturedLogs {
 #[tokio::test]
 async fn the_link_token_never_reaches_the_logs() {
     let logs = captured_logs();
-    let shop = shop("Quiet Tours").await;
+    let app = spawn_app().await;
+    let shop = app
+        .merchant_with_customer("Quiet Tours")
+        .connected(Stripe::Demo)
+        .await;
     let token = shop.send_and_read_link().await;
-    let customer = open_link(&shop.app, &token).await;
-    let page: Value = customer
-        .call("load_card_page", &[])
-        .await
-        .json()
-        .await
-        .unwrap();
-    confirm_at_stripe(&shop.app, &page, "pm_card_visa").await;
-    assert_eq!(
-        customer.call("complete_card_setup", &[]).await.status(),
-        StatusCode::OK
-    );
+    let customer = app.open_link(&token).await;
+    let page = customer.card_page().await.unwrap();
+    customer.confirm_card(&page, "pm_card_visa").await;
+    customer.complete_card_setup().await.unwrap();
 
     let captured = logs.text();
     assert!(captured.contains("/pay/…"), "the link's request was logged");
@@ -665,7 +424,7 @@ async fn the_link_token_never_reaches_the_logs() {
     // The cookie-carrying request of the page itself does not leak it either.
     let cookie = format!("cof_link={token}");
     let direct = reqwest::Client::new()
-        .post(format!("{}/api/load_card_page", shop.app.address))
+        .post(app.url::<LoadCardPage>())
         .header(COOKIE, cookie)
         .send()
         .await
@@ -676,30 +435,26 @@ async fn the_link_token_never_reaches_the_logs() {
 
 #[tokio::test]
 async fn the_merchant_sets_how_long_links_stay_valid() {
-    let shop = shop("Brief Tours").await;
-    for bad in ["0", "31", "two", "-1"] {
-        let refused = shop
-            .merchant
-            .call(
-                "update_card_link_validity",
-                &[("card_link_validity_days", bad)],
-            )
-            .await;
-        assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
-    }
-    let saved = shop
-        .merchant
-        .call(
-            "update_card_link_validity",
-            &[("card_link_validity_days", "3")],
-        )
+    let app = spawn_app().await;
+    let shop = app
+        .merchant_with_customer("Brief Tours")
+        .connected(Stripe::Demo)
         .await;
-    assert_eq!(saved.status(), StatusCode::OK);
-    let settings: Value = saved.json().await.unwrap();
-    assert_eq!(settings["card_link_validity_days"], 3);
-    assert_eq!(shop.payments().await["card_request"]["validity_days"], 3);
-    assert_eq!(shop.send("").await.status(), StatusCode::OK);
-    let request = requests_of(&shop.app).await.remove(0);
+    let set_validity = async |days: &str| {
+        shop.call(&UpdateCardLinkValidity {
+            card_link_validity_days: days.to_owned(),
+        })
+        .await
+    };
+    for bad in ["0", "31", "two", "-1"] {
+        let refused = set_validity(bad).await.unwrap_err();
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+    }
+    let settings = set_validity("3").await.unwrap();
+    assert_eq!(settings.card_link_validity_days, 3);
+    assert_eq!(shop.profile().await.card_request.validity_days, 3);
+    shop.send_card_request("").await.unwrap();
+    let request = app.card_requests().await.remove(0);
     assert_eq!((request.expires_at - request.created_at).num_days(), 3);
 }
 
@@ -723,16 +478,20 @@ async fn next_event(stream: &mut Response, kind: &str) {
 
 #[tokio::test]
 async fn the_profile_stream_announces_changes_to_its_merchant_only() {
-    let shop = shop("Live Tours").await;
-    let url = format!("{}/events/customers/{}", shop.app.address, shop.customer_id);
+    let app = spawn_app().await;
+    let shop = app
+        .merchant_with_customer("Live Tours")
+        .connected(Stripe::Demo)
+        .await;
+    let url = format!("{}/events/customers/{}", app.address, shop.customer_id());
 
     let anonymous = reqwest::get(&url).await.unwrap();
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
-    let other = shop.app.merchant("Nosy Tours").await;
+    let other = app.merchant("Nosy Tours").await;
     let foreign = other.client.get(&url).send().await.unwrap();
     assert_eq!(foreign.status(), StatusCode::NOT_FOUND);
 
-    let mut stream = shop.merchant.client.get(&url).send().await.unwrap();
+    let mut stream = shop.client.get(&url).send().await.unwrap();
     assert_eq!(stream.status(), StatusCode::OK);
     assert_eq!(
         stream.headers().get(reqwest::header::CONTENT_TYPE).unwrap(),
@@ -740,9 +499,9 @@ async fn the_profile_stream_announces_changes_to_its_merchant_only() {
     );
     next_event(&mut stream, "ready").await;
     // Sending, delivering and opening each announce a change.
-    assert_eq!(shop.send("").await.status(), StatusCode::OK);
+    shop.send_card_request("").await.unwrap();
     next_event(&mut stream, "changed").await;
-    shop.deliver_emails().await;
+    app.deliver_emails().await;
     next_event(&mut stream, "changed").await;
 }
 
@@ -766,40 +525,19 @@ fn signed_event(id: &str, kind: &str, object: Value, secret: &str) -> (String, S
 
 #[tokio::test]
 async fn duplicate_and_out_of_order_webhooks_change_the_state_once() {
-    use crate::stripe_connection::{WEBHOOK_SECRET, connect_with_keys, test_keys};
     // Keys pasted by hand: no endpoint is registered at the emulator, so only the events this
     // test delivers arrive — in the order it chooses.
     let app = spawn_app().await;
-    let merchant = app.merchant("Order Tours").await;
-    let (pk, sk) = test_keys();
-    assert_eq!(
-        connect_with_keys(&merchant, &pk, &sk, WEBHOOK_SECRET)
-            .await
-            .status(),
-        StatusCode::OK
-    );
-    let customer = merchant
-        .create_customer("Jane", "Doe", "jane@example.com", "")
+    let shop = app
+        .merchant_with_customer("Order Tours")
+        .connected(Stripe::PastedKeys)
         .await;
-    let shop = Shop {
-        app,
-        merchant,
-        customer_id: customer["id"].as_str().unwrap().to_owned(),
-        sink: SmtpSink::start().await,
-    };
     let token = shop.send_and_read_link().await;
-    let browser = open_link(&shop.app, &token).await;
-    let page: Value = browser
-        .call("load_card_page", &[])
-        .await
-        .json()
-        .await
-        .unwrap();
-    let intent = confirm_at_stripe(&shop.app, &page, "pm_card_visa").await;
-    let merchant_id = requests_of(&shop.app).await.remove(0).merchant_id;
-    let deliver = async |body: &str, signature: &str| {
-        crate::webhooks::deliver(&shop.app, &merchant_id, body, signature).await
-    };
+    let browser = app.open_link(&token).await;
+    let page = browser.card_page().await.unwrap();
+    let intent = browser.confirm_card(&page, "pm_card_visa").await;
+    let deliver =
+        async |body: &str, signature: &str| app.deliver_webhook(&shop.id, body, signature).await;
 
     // payment_method.attached arrives first: acknowledged, nothing recorded yet.
     let (body, signature) = signed_event(
@@ -809,7 +547,7 @@ async fn duplicate_and_out_of_order_webhooks_change_the_state_once() {
         WEBHOOK_SECRET,
     );
     assert_eq!(deliver(&body, &signature).await, StatusCode::OK);
-    assert_eq!(shop.app.count("payment_options").await, 0);
+    assert_eq!(app.count("payment_options").await, 0);
 
     // setup_intent.succeeded, then the same event again, then a second event for the same intent.
     let succeeded = |id: &str| {
@@ -826,27 +564,22 @@ async fn duplicate_and_out_of_order_webhooks_change_the_state_once() {
     let (body, signature) = succeeded("evt_succeeded_2");
     assert_eq!(deliver(&body, &signature).await, StatusCode::OK);
 
-    assert_eq!(shop.app.count("stripe_events").await, 3);
-    assert_eq!(shop.app.count("payment_options").await, 1);
-    assert_eq!(
-        emails_of_kind(&shop.app, "card_saved_notice").await.len(),
-        1
-    );
+    assert_eq!(app.count("stripe_events").await, 3);
+    assert_eq!(app.count("payment_options").await, 1);
+    assert_eq!(app.emails_of_kind("card_saved_notice").await.len(), 1);
     // The page's own check afterwards answers with the same card.
-    let saved: Value = browser
-        .call("complete_card_setup", &[])
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(saved["last4"], "4242");
-    assert_eq!(shop.app.count("payment_options").await, 1);
+    let saved = browser.complete_card_setup().await.unwrap();
+    assert_eq!(saved.last4, "4242");
+    assert_eq!(app.count("payment_options").await, 1);
 }
 
 #[tokio::test]
 async fn a_client_guessing_tokens_is_stopped_and_the_real_link_still_works_for_its_customer() {
-    use app::features::card_requests::link::MAX_GUESSES_PER_CLIENT;
-    let shop = shop("Guarded Tours").await;
+    let app = spawn_app().await;
+    let shop = app
+        .merchant_with_customer("Guarded Tours")
+        .connected(Stripe::Demo)
+        .await;
     let token = shop.send_and_read_link().await;
     // The guesser connects from another address than the customer (loopback 127.0.0.2).
     let guesser = reqwest::Client::builder()
@@ -855,7 +588,7 @@ async fn a_client_guessing_tokens_is_stopped_and_the_real_link_still_works_for_i
         .build()
         .unwrap();
     let guess = |n: u64| {
-        let url = format!("{}/pay/{n:0>43}", shop.app.address);
+        let url = format!("{}/pay/{n:0>43}", app.address);
         let guesser = guesser.clone();
         async move { guesser.get(url).send().await.unwrap().status() }
     };
@@ -865,43 +598,43 @@ async fn a_client_guessing_tokens_is_stopped_and_the_real_link_still_works_for_i
     assert_eq!(guess(1_000).await, StatusCode::TOO_MANY_REQUESTS);
     // Guessing through the page's cookie instead is refused too, as is the real token from there.
     let by_cookie = guesser
-        .post(format!("{}/api/load_card_page", shop.app.address))
+        .post(app.url::<LoadCardPage>())
         .header(COOKIE, format!("cof_link={}", "x".repeat(43)))
         .send()
         .await
         .unwrap();
     assert_eq!(by_cookie.status(), StatusCode::TOO_MANY_REQUESTS);
     let real_from_guesser = guesser
-        .get(format!("{}/pay/{token}", shop.app.address))
+        .get(format!("{}/pay/{token}", app.address))
         .send()
         .await
         .unwrap();
     assert_eq!(real_from_guesser.status(), StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(
-        shop.app.count("link_guesses").await,
+        app.count("link_guesses").await,
         MAX_GUESSES_PER_CLIENT as i64
     );
 
     // The customer, elsewhere, opens the link as usual.
-    let customer = open_link(&shop.app, &token).await;
-    assert_eq!(
-        customer.call("load_card_page", &[]).await.status(),
-        StatusCode::OK
-    );
+    let customer = app.open_link(&token).await;
+    customer.card_page().await.unwrap();
 }
 
 #[tokio::test]
 async fn a_link_of_a_merchant_who_disconnected_stripe_says_so() {
-    let shop = shop("Paused Tours").await;
-    let token = shop.send_and_read_link().await;
-    let disconnected = shop.merchant.call("disconnect_stripe", &[]).await;
-    assert_eq!(disconnected.status(), StatusCode::OK);
-    let page = open_link(&shop.app, &token)
-        .await
-        .call("load_card_page", &[])
+    let app = spawn_app().await;
+    let shop = app
+        .merchant_with_customer("Paused Tours")
+        .connected(Stripe::Demo)
         .await;
-    assert_eq!(page.status(), StatusCode::CONFLICT);
-    let body: Value = page.json().await.unwrap();
-    assert_eq!(body["code"], "LINK_UNAVAILABLE");
-    assert_eq!(body["merchant_name"], "Paused Tours");
+    let token = shop.send_and_read_link().await;
+    shop.call(&DisconnectStripe {}).await.unwrap();
+    let refused = app.open_link(&token).await.card_page().await.unwrap_err();
+    assert_eq!(refused.status, StatusCode::CONFLICT);
+    assert_eq!(
+        refused.error,
+        AppError::LinkUnavailable {
+            merchant_name: "Paused Tours".to_owned()
+        }
+    );
 }

@@ -15,9 +15,7 @@ use sea_orm::{ColumnTrait, Database, EntityTrait, PaginatorTrait, QueryFilter};
 use secrecy::SecretString;
 use stripe_emulator::{Emulator, EmulatorConfig, Fault, FaultKind, Method, ObjectKind};
 
-use crate::fixtures::insert_card;
-use crate::helpers::Browser;
-use crate::stripe_connection::{WEBHOOK_SECRET, connect_with_keys, test_keys};
+use crate::world::{Browser, ChargePaymentOption, WEBHOOK_SECRET, insert_card, test_keys};
 
 /// The server binary with its own SQLite file, talking to `stripe_base` for pasted keys.
 struct ChildServer {
@@ -85,18 +83,6 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn browser(base: &str) -> Browser {
-    Browser {
-        base: base.to_owned(),
-        client: reqwest::Client::builder()
-            .cookie_store(true)
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(Duration::from_secs(120))
-            .build()
-            .unwrap(),
-    }
-}
-
 #[tokio::test]
 async fn a_server_killed_between_the_stripe_call_and_the_commit_settles_the_charge_after_restart() {
     let emulator = Emulator::start(EmulatorConfig {
@@ -114,23 +100,21 @@ async fn a_server_killed_between_the_stripe_call_and_the_commit_settles_the_char
     let server = setup.start().await;
 
     // A merchant with pasted test keys, a customer and a Visa on file.
-    let merchant = browser(&server.address);
+    let merchant = Browser::new(&server.address, Duration::from_secs(120));
     let email = format!("owner-{}@example.com", uuid::Uuid::new_v4().simple());
     let signed_up = merchant
         .sign_up("Crash Tours", "Owner Name", &email, "correct horse battery")
         .await;
     assert_eq!(signed_up.status(), StatusCode::OK);
     let (pk, sk) = test_keys();
-    assert_eq!(
-        connect_with_keys(&merchant, &pk, &sk, WEBHOOK_SECRET)
-            .await
-            .status(),
-        StatusCode::OK
-    );
+    merchant
+        .connect_stripe(&pk, &sk, WEBHOOK_SECRET)
+        .await
+        .unwrap();
     let created = merchant
         .create_customer("Jane", "Doe", "jane@example.com", "")
         .await;
-    let customer_id = created["id"].as_str().unwrap().to_owned();
+    let customer_id = created.id;
     let db = Database::connect(&setup.database_url).await.unwrap();
     let account = StripeAccount::new(
         &SecretString::from(sk.clone()),
@@ -174,16 +158,15 @@ async fn a_server_killed_between_the_stripe_call_and_the_commit_settles_the_char
         FaultKind::DelayAfterProcessing(Duration::from_secs(120)),
     ));
     let key = uuid::Uuid::new_v4().simple().to_string();
-    let request = merchant
-        .client
-        .post(format!("{}/api/charge_payment_option", server.address))
-        .form(&[
-            ("customer_id", customer_id.clone()),
-            ("payment_option_id", option.clone()),
-            ("amount", "42".to_owned()),
-            ("description", "Sunset kayak tour".to_owned()),
-            ("request_key", key),
-        ]);
+    let request = merchant.request(&ChargePaymentOption {
+        customer_id: customer_id.clone(),
+        payment_option_id: option.clone(),
+        amount: "42".to_owned(),
+        description: "Sunset kayak tour".to_owned(),
+        booking_id: None,
+        request_key: key,
+        send_receipt: None,
+    });
     let charging = tokio::spawn(request.send());
     let deadline = Instant::now() + Duration::from_secs(30);
     while emulator.count(&sk, ObjectKind::PaymentIntent) == 0 {

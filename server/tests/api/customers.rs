@@ -1,23 +1,45 @@
+//! Customers: create, read, list, search and page, edit; field errors; one merchant's customers
+//! hidden from another; the form without JavaScript.
+
 use reqwest::StatusCode;
-use serde_json::Value;
 
-use crate::helpers::{error_code, location, spawn_app};
+use crate::world::{
+    CreateCustomer, CustomerPage, ListCustomers, Refused, UpdateCustomer, location, spawn_app,
+};
 
-fn field_errors(body: &Value) -> Vec<(String, String)> {
-    body["errors"]
-        .as_array()
-        .map(|errors| {
-            errors
-                .iter()
-                .map(|e| {
-                    (
-                        e["field"].as_str().unwrap().to_owned(),
-                        e["message"].as_str().unwrap().to_owned(),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default()
+/// The New customer form.
+fn customer_form(first: &str, last: &str, email: &str, phone: &str, notes: &str) -> CreateCustomer {
+    CreateCustomer {
+        first_name: first.to_owned(),
+        last_name: last.to_owned(),
+        email: email.to_owned(),
+        phone: phone.to_owned(),
+        notes: notes.to_owned(),
+    }
+}
+
+/// The Edit customer form.
+fn edit_form(id: &str, first: &str, last: &str, notes: &str) -> UpdateCustomer {
+    UpdateCustomer {
+        id: id.to_owned(),
+        first_name: first.to_owned(),
+        last_name: last.to_owned(),
+        email: String::new(),
+        phone: String::new(),
+        notes: notes.to_owned(),
+    }
+}
+
+fn field_errors(refused: &Refused) -> Vec<(String, String)> {
+    refused
+        .errors()
+        .iter()
+        .map(|e| (e.field.clone(), e.message.clone()))
+        .collect()
+}
+
+fn names(page: &CustomerPage) -> Vec<String> {
+    page.items.iter().map(|c| c.full_name.clone()).collect()
 }
 
 #[tokio::test]
@@ -27,53 +49,33 @@ async fn a_created_customer_can_be_read_listed_and_edited() {
     let created = merchant
         .create_customer("Ada", "Lovelace", "Ada@Example.com", "+44 20 7946 0018")
         .await;
-    let id = created["id"].as_str().unwrap().to_owned();
+    let id = created.id;
 
-    let fetched: Value = merchant
-        .call("get_customer", &[("id", &id)])
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(fetched["first_name"], "Ada");
-    assert_eq!(fetched["email"], "Ada@Example.com");
-    assert_eq!(fetched["phone"], "+44 20 7946 0018");
+    let fetched = merchant.customer(&id).await.unwrap();
+    assert_eq!(fetched.first_name, "Ada");
+    assert_eq!(fetched.email.as_deref(), Some("Ada@Example.com"));
+    assert_eq!(fetched.phone.as_deref(), Some("+44 20 7946 0018"));
 
-    let page: Value = merchant
-        .call("list_customers", &[("query", "")])
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(page["items"][0]["full_name"], "Ada Lovelace");
+    let page = merchant.customers("").await;
+    assert_eq!(page.items[0].full_name, "Ada Lovelace");
 
     let updated = merchant
-        .call(
-            "update_customer",
-            &[
-                ("id", &id),
-                ("first_name", "Augusta Ada"),
-                ("last_name", "King"),
-                ("email", ""),
-                ("phone", ""),
-                ("notes", "Prefers morning tours"),
-            ],
-        )
+        .post(&edit_form(
+            &id,
+            "Augusta Ada",
+            "King",
+            "Prefers morning tours",
+        ))
         .await;
     assert_eq!(updated.status(), StatusCode::OK);
     assert_eq!(
         location(&updated).as_deref(),
         Some(format!("/customers/{id}").as_str())
     );
-    let fetched: Value = merchant
-        .call("get_customer", &[("id", &id)])
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(fetched["first_name"], "Augusta Ada");
-    assert_eq!(fetched["email"], Value::Null);
-    assert_eq!(fetched["notes"], "Prefers morning tours");
+    let fetched = merchant.customer(&id).await.unwrap();
+    assert_eq!(fetched.first_name, "Augusta Ada");
+    assert_eq!(fetched.email, None);
+    assert_eq!(fetched.notes, "Prefers morning tours");
 }
 
 #[tokio::test]
@@ -81,21 +83,18 @@ async fn bad_input_gets_field_messages_and_stores_nothing() {
     let app = spawn_app().await;
     let merchant = app.merchant("Strict Tours").await;
     let long_notes = "x".repeat(2001);
-    let response = merchant
-        .call(
-            "create_customer",
-            &[
-                ("first_name", "  "),
-                ("last_name", "Line\r\nBcc: evil@example.com"),
-                ("email", "ada@@example"),
-                ("phone", "call me"),
-                ("notes", &long_notes),
-            ],
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let body: Value = response.json().await.unwrap();
-    let errors = field_errors(&body);
+    let refused = merchant
+        .call(&customer_form(
+            "  ",
+            "Line\r\nBcc: evil@example.com",
+            "ada@@example",
+            "call me",
+            &long_notes,
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let errors = field_errors(&refused);
     let fields: Vec<&str> = errors.iter().map(|(f, _)| f.as_str()).collect();
     assert_eq!(
         fields,
@@ -117,21 +116,12 @@ async fn an_email_is_unique_within_a_merchant_but_not_across_merchants() {
     a.create_customer("Sam", "One", "sam@example.com", "").await;
 
     let duplicate = a
-        .call(
-            "create_customer",
-            &[
-                ("first_name", "Sam"),
-                ("last_name", "Two"),
-                ("email", "SAM@example.com"),
-                ("phone", ""),
-                ("notes", ""),
-            ],
-        )
-        .await;
-    assert_eq!(duplicate.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let body: Value = duplicate.json().await.unwrap();
+        .call(&customer_form("Sam", "Two", "SAM@example.com", "", ""))
+        .await
+        .unwrap_err();
+    assert_eq!(duplicate.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
-        field_errors(&body),
+        field_errors(&duplicate),
         [(
             "email".to_owned(),
             "Another customer already uses this email address.".to_owned()
@@ -159,14 +149,6 @@ async fn search_finds_customers_by_name_email_and_phone() {
         .await;
     merchant.create_customer("Percent", "Sign", "", "").await;
 
-    let names = |page: Value| -> Vec<String> {
-        page["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| c["full_name"].as_str().unwrap().to_owned())
-            .collect()
-    };
     for (query, expected) in [
         ("hopp", vec!["Grace Hopper"]),
         ("BLETCHLEY", vec!["Alan Turing"]),
@@ -175,13 +157,8 @@ async fn search_finds_customers_by_name_email_and_phone() {
         ("%", vec![]),
         ("", vec!["Grace Hopper", "Percent Sign", "Alan Turing"]),
     ] {
-        let page: Value = merchant
-            .call("list_customers", &[("query", query)])
-            .await
-            .json()
-            .await
-            .unwrap();
-        assert_eq!(names(page), expected, "query {query:?}");
+        let page = merchant.customers(query).await;
+        assert_eq!(names(&page), expected, "query {query:?}");
     }
 }
 
@@ -194,74 +171,45 @@ async fn keyset_pages_cover_every_customer_once_in_both_directions() {
             .create_customer(&format!("Guest{i:02}"), "Same", "", "")
             .await;
     }
+    let page_of = |after: Option<String>, before: Option<String>| ListCustomers {
+        query: "same".to_owned(),
+        after,
+        before,
+    };
     let mut seen = Vec::new();
     let mut cursors = Vec::new();
     let mut after: Option<String> = None;
     loop {
-        let mut form = vec![("query", "same".to_owned())];
-        if let Some(cursor) = &after {
-            form.push(("after", cursor.clone()));
-        }
-        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let page: Value = merchant
-            .call("list_customers", &form)
-            .await
-            .json()
-            .await
-            .unwrap();
-        let items = page["items"].as_array().unwrap();
-        assert!(items.len() <= 25);
-        seen.extend(
-            items
-                .iter()
-                .map(|c| c["full_name"].as_str().unwrap().to_owned()),
-        );
-        cursors.push(page["prev_cursor"].clone());
-        match page["next_cursor"].as_str() {
-            Some(next) => after = Some(next.to_owned()),
+        let page = merchant.call(&page_of(after.clone(), None)).await.unwrap();
+        assert!(page.items.len() <= 25);
+        seen.extend(names(&page));
+        cursors.push(page.prev_cursor.clone());
+        match page.next_cursor {
+            Some(next) => after = Some(next),
             None => break,
         }
     }
     let expected: Vec<String> = (0..53).map(|i| format!("Guest{i:02} Same")).collect();
     assert_eq!(seen, expected);
     assert_eq!(cursors.len(), 3);
-    assert_eq!(
-        cursors[0],
-        Value::Null,
-        "the first page has no previous page"
-    );
+    assert_eq!(cursors[0], None, "the first page has no previous page");
 
     // From the last page, "Previous page" gives the middle page back exactly.
-    let prev = cursors[2].as_str().unwrap();
-    let page: Value = merchant
-        .call("list_customers", &[("query", "same"), ("before", prev)])
-        .await
-        .json()
-        .await
-        .unwrap();
-    let names: Vec<&str> = page["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["full_name"].as_str().unwrap())
-        .collect();
-    assert_eq!(
-        names,
-        expected[25..50]
-            .iter()
-            .map(String::as_str)
-            .collect::<Vec<_>>()
-    );
-    assert!(page["next_cursor"].is_string());
-    assert!(page["prev_cursor"].is_string());
+    let prev = cursors[2].clone().unwrap();
+    let page = merchant.call(&page_of(None, Some(prev))).await.unwrap();
+    assert_eq!(names(&page), expected[25..50]);
+    assert!(page.next_cursor.is_some());
+    assert!(page.prev_cursor.is_some());
 
     let garbage = merchant
-        .call(
-            "list_customers",
-            &[("query", ""), ("after", "@@not-a-cursor")],
-        )
-        .await;
-    assert_eq!(garbage.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        .call(&ListCustomers {
+            query: String::new(),
+            after: Some("@@not-a-cursor".to_owned()),
+            before: None,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(garbage.status, StatusCode::UNPROCESSABLE_ENTITY);
 }
 
 #[tokio::test]
@@ -272,41 +220,22 @@ async fn another_merchants_customer_is_not_found_everywhere() {
     let customer = a
         .create_customer("Private", "Person", "private@example.com", "")
         .await;
-    let id = customer["id"].as_str().unwrap();
+    let id = customer.id.as_str();
 
-    let read = b.call("get_customer", &[("id", id)]).await;
-    assert_eq!(read.status(), StatusCode::NOT_FOUND);
-    assert_eq!(error_code(read).await, "NOT_FOUND");
+    let read = b.customer(id).await.unwrap_err();
+    assert_eq!(read.status, StatusCode::NOT_FOUND);
+    assert_eq!(read.code(), "NOT_FOUND");
 
     let write = b
-        .call(
-            "update_customer",
-            &[
-                ("id", id),
-                ("first_name", "Hijacked"),
-                ("last_name", ""),
-                ("email", ""),
-                ("phone", ""),
-                ("notes", ""),
-            ],
-        )
-        .await;
-    assert_eq!(write.status(), StatusCode::NOT_FOUND);
-    let unchanged: Value = a
-        .call("get_customer", &[("id", id)])
+        .call(&edit_form(id, "Hijacked", "", ""))
         .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(unchanged["first_name"], "Private");
+        .unwrap_err();
+    assert_eq!(write.status, StatusCode::NOT_FOUND);
+    let unchanged = a.customer(id).await.unwrap();
+    assert_eq!(unchanged.first_name, "Private");
 
-    let list: Value = b
-        .call("list_customers", &[("query", "private")])
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(list["items"].as_array().unwrap().len(), 0);
+    let list = b.customers("private").await;
+    assert_eq!(list.items.len(), 0);
 
     let page = b.get_page(&format!("/customers/{id}")).await;
     assert_eq!(page.status(), StatusCode::NOT_FOUND);
@@ -317,24 +246,39 @@ async fn another_merchants_customer_is_not_found_everywhere() {
 
 #[tokio::test]
 async fn customer_functions_require_sign_in() {
+    use crate::world::GetCustomer;
     let app = spawn_app().await;
     let anonymous = app.browser();
-    for (endpoint, form) in [
-        ("list_customers", vec![("query", "")]),
-        ("get_customer", vec![("id", "x")]),
+    let attempts = [
         (
-            "create_customer",
-            vec![
-                ("first_name", "A"),
-                ("last_name", ""),
-                ("email", ""),
-                ("phone", ""),
-                ("notes", ""),
-            ],
+            "list customers",
+            anonymous
+                .call(&ListCustomers {
+                    query: String::new(),
+                    after: None,
+                    before: None,
+                })
+                .await
+                .err(),
         ),
-    ] {
-        let response = anonymous.call(endpoint, &form).await;
-        assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{endpoint}");
+        (
+            "read a customer",
+            anonymous
+                .call(&GetCustomer { id: "x".to_owned() })
+                .await
+                .err(),
+        ),
+        (
+            "create a customer",
+            anonymous
+                .call(&customer_form("A", "", "", "", ""))
+                .await
+                .err(),
+        ),
+    ];
+    for (attempt, refused) in attempts {
+        let refused = refused.unwrap_or_else(|| panic!("{attempt}: allowed"));
+        assert_eq!(refused.status, StatusCode::UNAUTHORIZED, "{attempt}");
     }
     assert_eq!(app.count("customers").await, 0);
 }
@@ -343,15 +287,11 @@ async fn customer_functions_require_sign_in() {
 async fn the_customer_form_works_without_javascript() {
     let app = spawn_app().await;
     let merchant = app.merchant("No Script Tours").await;
-    let fields = [
-        ("first_name", "Nora"),
-        ("last_name", "Plain"),
-        ("email", ""),
-        ("phone", ""),
-        ("notes", ""),
-    ];
     let response = merchant
-        .submit_form("create_customer", &fields, "/customers/new")
+        .submit_form(
+            &customer_form("Nora", "Plain", "", "", ""),
+            "/customers/new",
+        )
         .await;
     assert_eq!(response.status(), StatusCode::FOUND);
     let profile = location(&response).unwrap();
@@ -360,15 +300,8 @@ async fn the_customer_form_works_without_javascript() {
     assert!(html.contains("Nora Plain"));
 
     // An invalid submission comes back to the form with the error carried in the URL...
-    let bad = [
-        ("first_name", ""),
-        ("last_name", ""),
-        ("email", "nope"),
-        ("phone", ""),
-        ("notes", ""),
-    ];
     let response = merchant
-        .submit_form("create_customer", &bad, "/customers/new")
+        .submit_form(&customer_form("", "", "nope", "", ""), "/customers/new")
         .await;
     assert_eq!(response.status(), StatusCode::FOUND);
     let back = location(&response).unwrap();
@@ -393,23 +326,14 @@ async fn a_unique_index_refusal_is_recognised_on_this_database() {
     use sea_orm::{ActiveModelTrait, Set};
     let app = spawn_app().await;
     let merchant = app.merchant("Race Tours").await;
-    let existing = merchant
+    merchant
         .create_customer("Rita", "Race", "rita@example.com", "")
         .await;
-    let merchant_id: String = {
-        use sea_orm::EntityTrait;
-        let row = customer::Entity::find_by_id(existing["id"].as_str().unwrap().to_owned())
-            .one(&app.db)
-            .await
-            .unwrap()
-            .unwrap();
-        row.merchant_id
-    };
     let now = chrono::Utc::now();
     // What a concurrent save that slipped past the service's own check would hit.
     let duplicate = customer::ActiveModel {
         id: Set(app::entities::new_id()),
-        merchant_id: Set(merchant_id),
+        merchant_id: Set(merchant.id.clone()),
         first_name: Set("Rita".into()),
         last_name: Set("Twice".into()),
         email: Set(Some("RITA@example.com".into())),

@@ -1,4 +1,4 @@
-use crate::helpers::spawn_app;
+use crate::world::spawn_app;
 
 #[tokio::test]
 async fn health_reports_the_database_as_ok() {

@@ -2,33 +2,16 @@
 //! permanent failures, header injection, and two workers racing on the same rows.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use app::domain::EmailAddress;
-use app::entities::{merchant, outbox_email};
-use app::error::AppError;
-use app::features::notifications::outbox::{self, Mailer, NewEmail};
+use app::entities::outbox_email;
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 
-use crate::helpers::{TestApp, spawn_app};
-use crate::smtp_sink::SmtpSink;
+use crate::world::{AppError, MAIL_FROM, TestApp, mailer, outbox, spawn_app};
 
-const FROM: &str = "no-reply@cardonfile.test";
-
-async fn merchant_id(app: &TestApp, business: &str) -> String {
-    app.merchant(business).await;
-    merchant::Entity::find()
-        .filter(merchant::Column::BusinessName.eq(business))
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap()
-        .id
-}
-
-fn email(merchant_id: &str, from_name: &str, subject: &str) -> NewEmail {
-    NewEmail {
+fn email(merchant_id: &str, from_name: &str, subject: &str) -> outbox::NewEmail {
+    outbox::NewEmail {
         merchant_id: merchant_id.to_owned(),
         customer_id: None,
         kind: "card_request".into(),
@@ -40,10 +23,6 @@ fn email(merchant_id: &str, from_name: &str, subject: &str) -> NewEmail {
         body_html:
             "<p>Please add a card: <a href=\"https://example.test/pay/abc\">add card</a></p>".into(),
     }
-}
-
-fn mailer(url: &str) -> Mailer {
-    Mailer::new(url, FROM, Duration::from_secs(5)).unwrap()
 }
 
 /// An address where nothing listens: connections are refused.
@@ -69,8 +48,8 @@ fn hour(n: i64) -> chrono::Duration {
 #[tokio::test]
 async fn a_queued_email_is_delivered_once_with_its_stored_message_id() {
     let app = spawn_app().await;
-    let sink = SmtpSink::start().await;
-    let merchant = merchant_id(&app, "Acme Hair").await;
+    let sink = &app.smtp;
+    let merchant = app.merchant("Acme Hair").await.id;
     let id = outbox::enqueue(
         &app.db,
         email(&merchant, "Acme Hair", "Add a card for Acme Hair"),
@@ -99,11 +78,15 @@ async fn a_queued_email_is_delivered_once_with_its_stored_message_id() {
     assert_eq!(messages.len(), 1);
     let message = &messages[0];
     assert_eq!(message.rcpt, vec!["jane@example.com".to_owned()]);
-    assert!(message.mail_from.contains(FROM), "{}", message.mail_from);
+    assert!(
+        message.mail_from.contains(MAIL_FROM),
+        "{}",
+        message.mail_from
+    );
     assert_eq!(message.header("Message-ID").unwrap(), queued.message_id);
     let from = message.header("From").unwrap();
     assert!(
-        from.contains("Acme Hair") && from.contains(&format!("<{FROM}>")),
+        from.contains("Acme Hair") && from.contains(&format!("<{MAIL_FROM}>")),
         "{from}"
     );
     assert!(
@@ -138,8 +121,8 @@ async fn a_queued_email_is_delivered_once_with_its_stored_message_id() {
 #[tokio::test]
 async fn smtp_down_then_back_delivers_exactly_once_with_the_attempts_recorded() {
     let app = spawn_app().await;
-    let sink = SmtpSink::start().await;
-    let merchant = merchant_id(&app, "Down Salon").await;
+    let sink = &app.smtp;
+    let merchant = app.merchant("Down Salon").await.id;
     let id = outbox::enqueue(&app.db, email(&merchant, "Down Salon", "Hello"))
         .await
         .unwrap();
@@ -200,7 +183,7 @@ async fn smtp_down_then_back_delivers_exactly_once_with_the_attempts_recorded() 
 #[tokio::test]
 async fn a_transient_failure_gives_up_after_the_maximum_attempts() {
     let app = spawn_app().await;
-    let merchant = merchant_id(&app, "Gone Salon").await;
+    let merchant = app.merchant("Gone Salon").await.id;
     let id = outbox::enqueue(&app.db, email(&merchant, "Gone Salon", "Hello"))
         .await
         .unwrap();
@@ -225,9 +208,9 @@ async fn a_transient_failure_gives_up_after_the_maximum_attempts() {
 #[tokio::test]
 async fn a_permanent_rejection_marks_the_email_failed_without_retrying() {
     let app = spawn_app().await;
-    let sink = SmtpSink::start().await;
+    let sink = &app.smtp;
     sink.reject_recipients();
-    let merchant = merchant_id(&app, "Reject Salon").await;
+    let merchant = app.merchant("Reject Salon").await.id;
     let id = outbox::enqueue(&app.db, email(&merchant, "Reject Salon", "Hello"))
         .await
         .unwrap();
@@ -257,7 +240,7 @@ async fn a_permanent_rejection_marks_the_email_failed_without_retrying() {
 #[tokio::test]
 async fn line_breaks_in_subject_or_sender_name_are_refused_at_enqueue() {
     let app = spawn_app().await;
-    let merchant = merchant_id(&app, "Inject Salon").await;
+    let merchant = app.merchant("Inject Salon").await.id;
     for (from_name, subject, field) in [
         ("Inject Salon", "Hi\r\nBcc: victim@example.com", "subject"),
         ("Inject Salon", "Hi\nBcc: victim@example.com", "subject"),
@@ -275,8 +258,8 @@ async fn line_breaks_in_subject_or_sender_name_are_refused_at_enqueue() {
 #[tokio::test]
 async fn two_workers_racing_deliver_each_email_exactly_once() {
     let app = spawn_app().await;
-    let sink = SmtpSink::start().await;
-    let merchant = merchant_id(&app, "Race Salon").await;
+    let sink = &app.smtp;
+    let merchant = app.merchant("Race Salon").await.id;
     let mut ids = Vec::new();
     for n in 0..12 {
         let id = outbox::enqueue(
@@ -315,8 +298,8 @@ async fn two_workers_racing_deliver_each_email_exactly_once() {
 #[tokio::test]
 async fn an_expired_lease_is_taken_over_and_resent_with_the_same_message_id() {
     let app = spawn_app().await;
-    let sink = SmtpSink::start().await;
-    let merchant = merchant_id(&app, "Crash Salon").await;
+    let sink = &app.smtp;
+    let merchant = app.merchant("Crash Salon").await.id;
     let id = outbox::enqueue(&app.db, email(&merchant, "Crash Salon", "Hello"))
         .await
         .unwrap();

@@ -1,24 +1,27 @@
+//! The app's doors: oversized, cross-site, GET and malformed writes are refused before they
+//! change anything.
+
 use reqwest::StatusCode;
 
-use crate::helpers::spawn_app;
+use crate::world::{CreateCustomer, spawn_app};
+
+/// The New customer form with a first name and these notes.
+fn customer_form(first: &str, notes: &str) -> CreateCustomer {
+    CreateCustomer {
+        first_name: first.to_owned(),
+        last_name: String::new(),
+        email: String::new(),
+        phone: String::new(),
+        notes: notes.to_owned(),
+    }
+}
 
 #[tokio::test]
 async fn oversized_bodies_are_refused_and_store_nothing() {
     let app = spawn_app().await;
     let merchant = app.merchant("Big Tours").await;
     let huge = "x".repeat(200 * 1024);
-    let response = merchant
-        .call(
-            "create_customer",
-            &[
-                ("first_name", "Big"),
-                ("last_name", ""),
-                ("email", ""),
-                ("phone", ""),
-                ("notes", &huge),
-            ],
-        )
-        .await;
+    let response = merchant.post(&customer_form("Big", &huge)).await;
     assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(app.count("customers").await, 0);
 }
@@ -27,22 +30,13 @@ async fn oversized_bodies_are_refused_and_store_nothing() {
 async fn cross_site_writes_are_refused_even_with_a_valid_session() {
     let app = spawn_app().await;
     let merchant = app.merchant("Csrf Tours").await;
-    let form = [
-        ("first_name", "Forged"),
-        ("last_name", ""),
-        ("email", ""),
-        ("phone", ""),
-        ("notes", ""),
-    ];
     for (header, value) in [
         ("sec-fetch-site", "cross-site"),
         ("origin", "https://evil.example"),
     ] {
         let response = merchant
-            .client
-            .post(format!("{}/api/create_customer", app.address))
+            .request(&customer_form("Forged", ""))
             .header(header, value)
-            .form(&form)
             .send()
             .await
             .unwrap();
@@ -58,8 +52,8 @@ async fn mutating_server_functions_do_not_accept_get() {
     let response = merchant
         .client
         .get(format!(
-            "{}/api/create_customer?first_name=Via&last_name=Get&email=&phone=&notes=",
-            app.address
+            "{}?first_name=Via&last_name=Get&email=&phone=&notes=",
+            app.url::<CreateCustomer>()
         ))
         .send()
         .await
@@ -80,7 +74,7 @@ async fn malformed_bodies_get_a_client_error_without_side_effects() {
     for body in bodies {
         let response = merchant
             .client
-            .post(format!("{}/api/create_customer", app.address))
+            .post(app.url::<CreateCustomer>())
             .header("content-type", "application/x-www-form-urlencoded")
             .body(body.to_vec())
             .send()

@@ -1,34 +1,13 @@
+//! Settings' MioPay (Stripe) connection: the demo account, pasted keys checked with Stripe and
+//! stored sealed, bad keys refused, and each merchant's connection its own.
+
 use reqwest::StatusCode;
 use sea_orm::ConnectionTrait;
-use serde_json::Value;
 
-use crate::helpers::{TestApp, spawn_app};
-
-pub const WEBHOOK_SECRET: &str = "whsec_test_0123456789abcdef";
-
-/// Keys of a fresh emulator account (the emulator treats every sk_test_ key as its own account).
-pub fn test_keys() -> (String, String) {
-    let suffix = uuid::Uuid::new_v4().simple().to_string();
-    (format!("pk_test_{suffix}"), format!("sk_test_{suffix}"))
-}
-
-pub async fn connect_with_keys(
-    merchant: &crate::helpers::Browser,
-    pk: &str,
-    sk: &str,
-    whsec: &str,
-) -> reqwest::Response {
-    merchant
-        .call(
-            "connect_stripe",
-            &[
-                ("publishable_key", pk),
-                ("secret_key", sk),
-                ("webhook_secret", whsec),
-            ],
-        )
-        .await
-}
+use crate::world::{
+    ConnectDemoStripe, CurrentSession, DisconnectStripe, TestApp, WEBHOOK_SECRET, spawn_app,
+    test_keys,
+};
 
 async fn sealed_columns(app: &TestApp) -> String {
     let row = app
@@ -49,36 +28,24 @@ async fn sealed_columns(app: &TestApp) -> String {
 async fn connect_demo_stripe_links_the_emulator_and_shows_the_demo_banner() {
     let app = spawn_app().await;
     let merchant = app.merchant("Demo Pay Tours").await;
-    let before: Value = merchant
-        .call("get_settings", &[])
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(before["stripe"]["connected"], false);
-    assert_eq!(before["stripe"]["demo_available"], true);
+    let before = merchant.settings().await;
+    assert!(!before.stripe.connected);
+    assert!(before.stripe.demo_available);
 
-    let response = merchant.call("connect_demo_stripe", &[]).await;
-    assert_eq!(response.status(), StatusCode::OK);
-    let view: Value = response.json().await.unwrap();
-    assert_eq!(view["connected"], true);
-    assert_eq!(view["emulated"], true);
-    assert_eq!(view["mode"], "test");
-    assert!(view["account_id"].as_str().unwrap().starts_with("acct_"));
+    let view = merchant.call(&ConnectDemoStripe {}).await.unwrap();
+    assert!(view.connected);
+    assert!(view.emulated);
+    assert_eq!(view.mode.as_deref(), Some("test"));
+    assert!(view.account_id.as_deref().unwrap().starts_with("acct_"));
     assert!(
-        view["publishable_key"]
-            .as_str()
+        view.publishable_key
+            .as_deref()
             .unwrap()
             .starts_with("pk_test_")
     );
 
-    let session: Value = merchant
-        .call("current_session", &[])
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(session["demo_payments"], true);
+    let session = merchant.call(&CurrentSession {}).await.unwrap();
+    assert!(session.demo_payments);
     let html = merchant.get_page("/customers").await.text().await.unwrap();
     assert!(html.contains("Demo — no real payments"));
     assert!(
@@ -93,21 +60,21 @@ async fn pasted_keys_are_checked_with_stripe_and_stored_sealed() {
     let merchant = app.merchant("Keys Tours").await;
     let (pk, sk) = test_keys();
 
-    let response = connect_with_keys(&merchant, &pk, &sk, WEBHOOK_SECRET).await;
-    assert_eq!(response.status(), StatusCode::OK);
-    let view: Value = response.json().await.unwrap();
-    assert_eq!(view["connected"], true);
-    assert_eq!(view["emulated"], false);
-    assert!(view["account_id"].as_str().unwrap().starts_with("acct_"));
+    let view = merchant
+        .connect_stripe(&pk, &sk, WEBHOOK_SECRET)
+        .await
+        .unwrap();
+    assert!(view.connected);
+    assert!(!view.emulated);
+    assert!(view.account_id.as_deref().unwrap().starts_with("acct_"));
     let sealed = sealed_columns(&app).await;
     assert!(
         !sealed.contains(&sk) && !sealed.contains(WEBHOOK_SECRET),
         "secrets stored sealed"
     );
 
-    let response = merchant.call("disconnect_stripe", &[]).await;
-    let view: Value = response.json().await.unwrap();
-    assert_eq!(view["connected"], false);
+    let view = merchant.call(&DisconnectStripe {}).await.unwrap();
+    assert!(!view.connected);
     assert_eq!(app.count("stripe_connections").await, 0);
 }
 
@@ -133,14 +100,13 @@ async fn bad_keys_get_field_errors_and_store_nothing() {
         (&pk, "sk_test_x\r\nBcc: a@b.c", WEBHOOK_SECRET, "secret_key"),
     ];
     for (pk, sk, whsec, field) in cases {
-        let response = connect_with_keys(&merchant, pk, sk, whsec).await;
+        let refused = merchant.connect_stripe(pk, sk, whsec).await.unwrap_err();
         assert_eq!(
-            response.status(),
+            refused.status,
             StatusCode::UNPROCESSABLE_ENTITY,
             "{pk} {sk}"
         );
-        let body: Value = response.json().await.unwrap();
-        assert_eq!(body["errors"][0]["field"], field, "{body}");
+        assert_eq!(refused.errors()[0].field, field, "{refused:?}");
     }
     assert_eq!(app.count("stripe_connections").await, 0);
 }
@@ -150,10 +116,8 @@ async fn stripe_settings_are_per_merchant() {
     let app = spawn_app().await;
     let a = app.merchant("A Pay").await;
     let b = app.merchant("B Pay").await;
-    a.call("connect_demo_stripe", &[]).await;
-    let b_view: Value = b.call("get_settings", &[]).await.json().await.unwrap();
-    assert_eq!(b_view["stripe"]["connected"], false);
-    b.call("disconnect_stripe", &[]).await;
-    let a_view: Value = a.call("get_settings", &[]).await.json().await.unwrap();
-    assert_eq!(a_view["stripe"]["connected"], true);
+    a.post(&ConnectDemoStripe {}).await;
+    assert!(!b.settings().await.stripe.connected);
+    b.post(&DisconnectStripe {}).await;
+    assert!(a.settings().await.stripe.connected);
 }

@@ -50,6 +50,17 @@ pub struct Amounts {
     pub refunded: i64,
 }
 
+impl Amounts {
+    /// Nothing paid yet of `total`.
+    pub fn unpaid(total: i64) -> Self {
+        Self {
+            total,
+            paid: 0,
+            refunded: 0,
+        }
+    }
+}
+
 /// A booking of `customer_id`, made by the merchant's first staff member, a week ahead, to be paid
 /// by `card`.
 pub async fn insert_booking(

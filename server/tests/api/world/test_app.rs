@@ -1,0 +1,370 @@
+//! The running app: a fresh, migrated database per test, the app's Stripe emulator and an SMTP
+//! listener of its own; what the database, the outbox and Stripe hold, looked at directly.
+
+use std::time::{Duration, Instant};
+
+use app::config::Config;
+use app::entities::{activity, booking, card_request, charge, outbox_email, payment_option};
+use chrono::Utc;
+use leptos::server_fn::ServerFn;
+use reqwest::StatusCode;
+use reqwest::header::{LOCATION, REFERRER_POLICY, SET_COOKIE};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, Database, DatabaseConnection, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, Statement,
+};
+use server::startup::Application;
+use stripe_emulator::{LoggedRequest, Method};
+
+use super::browser::{Browser, Customer};
+use super::{MerchantBuilder, insert_card, outbox};
+use crate::smtp_sink::{Received, SmtpSink};
+
+pub struct TestApp {
+    pub address: String,
+    pub db: DatabaseConnection,
+    pub emulator_base: String,
+    /// The app's Stripe emulator: inject faults, read its request log, count objects.
+    pub emulator: std::sync::Arc<stripe_emulator::Emulator>,
+    /// The app's own state, to run background jobs (the reconciler) at a chosen moment.
+    pub state: app::state::AppState,
+    /// Where the outbox delivers when a test runs it (`deliver_emails`).
+    pub smtp: SmtpSink,
+    _database: TestDatabase,
+}
+
+/// A fresh database that is removed when the test ends.
+enum TestDatabase {
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    Postgres { admin_url: String, name: String },
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let Self::Postgres { admin_url, name } = self {
+            let (admin_url, name) = (admin_url.clone(), name.clone());
+            // Drop runs inside the test's runtime: do the async cleanup on a thread of its own.
+            let _ = std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .ok()?;
+                runtime.block_on(async {
+                    let admin = Database::connect(&admin_url).await.ok()?;
+                    admin
+                        .execute_unprepared(&format!(
+                            "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                        ))
+                        .await
+                        .ok()
+                })
+            })
+            .join();
+        }
+    }
+}
+
+async fn test_database() -> (String, TestDatabase) {
+    match std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+    {
+        Some(admin_url) => {
+            let name = format!("cof_test_{}", uuid::Uuid::new_v4().simple());
+            let admin = Database::connect(&admin_url)
+                .await
+                .expect("connect to TEST_DATABASE_URL");
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                .await
+                .expect("create test database");
+            let mut url = url::Url::parse(&admin_url).expect("TEST_DATABASE_URL is a URL");
+            url.set_path(&name);
+            (url.to_string(), TestDatabase::Postgres { admin_url, name })
+        }
+        None => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let url = format!("sqlite://{}/test.db?mode=rwc", dir.path().display());
+            (url, TestDatabase::Sqlite(dir))
+        }
+    }
+}
+
+pub fn test_config(database_url: &str) -> Config {
+    let master_key = app::crypto::SecretBox::generate_key();
+    let vars = [
+        ("APP__SERVER__PORT", "0"),
+        ("APP__DATABASE__URL", database_url),
+        ("APP__DEMO__SEED", "false"),
+        ("APP__DATABASE__MAX_CONNECTIONS", "5"),
+        ("APP__SECRETS__MASTER_KEY", master_key.as_str()),
+        ("APP__STRIPE__EMULATOR_PORT", "0"),
+        ("APP__STRIPE__API_BASE", "emulator"),
+        // Tests drive the outbox worker themselves, against an SMTP sink of their own.
+        ("APP__SMTP__WORKER", "false"),
+        // Stripe calls: short cut-offs and quick retries, so fault tests finish fast; the
+        // reconciler takes over unsettled rows at once when a test runs it.
+        ("APP__STRIPE__REQUEST_TIMEOUT_MS", "2000"),
+        ("APP__STRIPE__RETRY_BASE_MS", "10"),
+        ("APP__STRIPE__RECONCILE_AFTER_SECS", "0"),
+        ("APP__STRIPE__RECONCILE_INTERVAL_SECS", "3600"),
+    ];
+    Config::from_pairs(&vars).expect("test config")
+}
+
+pub async fn spawn_app() -> TestApp {
+    let (database_url, database) = test_database().await;
+    let application = Application::build(test_config(&database_url))
+        .await
+        .expect("build app");
+    let address = format!("http://127.0.0.1:{}", application.port());
+    let db = application.db();
+    let emulator_base = application
+        .emulator_base()
+        .expect("tests run the Stripe emulator");
+    let emulator = application
+        .emulator()
+        .expect("tests run the Stripe emulator");
+    let state = application.state();
+    tokio::spawn(application.run_until_stopped());
+    TestApp {
+        address,
+        db,
+        emulator_base,
+        emulator,
+        state,
+        smtp: SmtpSink::start().await,
+        _database: database,
+    }
+}
+
+/// The address the outbox sends from.
+pub const MAIL_FROM: &str = "no-reply@cardonfile.test";
+
+/// The outbox's SMTP client for the server at `url`.
+pub fn mailer(url: &str) -> outbox::Mailer {
+    outbox::Mailer::new(url, MAIL_FROM, Duration::from_secs(5)).unwrap()
+}
+
+impl TestApp {
+    /// A merchant signed up as `business` by its owner, "Owner Name": not connected to Stripe,
+    /// without customers until asked (`with_customer`, `connected`).
+    pub fn merchant(&self, business: &str) -> MerchantBuilder<'_> {
+        MerchantBuilder::new(self, business)
+    }
+
+    /// A merchant with one customer, Jane Doe <jane@example.com>.
+    pub fn merchant_with_customer(&self, business: &str) -> MerchantBuilder<'_> {
+        self.merchant(business)
+            .with_customer("Jane", "Doe", "jane@example.com", "")
+    }
+
+    /// A browser of no one in particular: signed out, no link opened.
+    pub fn browser(&self) -> Browser {
+        Browser::new(&self.address, Duration::from_secs(30))
+    }
+
+    /// The address of server function `F`.
+    pub fn url<F: ServerFn>(&self) -> String {
+        format!("{}{}", self.address, F::PATH)
+    }
+
+    pub async fn count(&self, table: &str) -> i64 {
+        let row = self
+            .db
+            .query_one_raw(Statement::from_string(
+                self.db.get_database_backend(),
+                format!("SELECT COUNT(*) AS n FROM {table}"),
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get::<i64>("", "n").unwrap()
+    }
+
+    /// Card requests, oldest first.
+    pub async fn card_requests(&self) -> Vec<card_request::Model> {
+        card_request::Entity::find()
+            .order_by_asc(card_request::Column::CreatedAt)
+            .all(&self.db)
+            .await
+            .unwrap()
+    }
+
+    pub async fn charges(&self) -> Vec<charge::Model> {
+        charge::Entity::find().all(&self.db).await.unwrap()
+    }
+
+    pub async fn booking(&self, id: &str) -> booking::Model {
+        booking::Entity::find_by_id(id.to_owned())
+            .one(&self.db)
+            .await
+            .unwrap()
+            .unwrap()
+    }
+
+    pub async fn payment_option(&self, id: &str) -> payment_option::Model {
+        payment_option::Entity::find_by_id(id.to_owned())
+            .one(&self.db)
+            .await
+            .unwrap()
+            .unwrap()
+    }
+
+    /// A card on file of `customer_id` that is never charged: its PaymentMethod id is made up.
+    pub async fn card_never_charged(
+        &self,
+        customer_id: &str,
+        last4: &str,
+        is_default: bool,
+    ) -> String {
+        let payment_method = format!(
+            "pm_{last4}_{}",
+            &uuid::Uuid::new_v4().simple().to_string()[..8]
+        );
+        insert_card(
+            &self.db,
+            customer_id,
+            &payment_method,
+            "visa",
+            last4,
+            is_default,
+        )
+        .await
+    }
+
+    /// The activity log of a customer, as stored, oldest first.
+    pub async fn activity_of(&self, customer_id: &str) -> Vec<activity::Model> {
+        activity::Entity::find()
+            .filter(activity::Column::CustomerId.eq(customer_id))
+            .all(&self.db)
+            .await
+            .unwrap()
+    }
+
+    /// How many activity entries of this kind (`charge_succeeded` …) there are.
+    pub async fn count_activity(&self, kind: &str) -> u64 {
+        activity::Entity::find()
+            .filter(activity::Column::Kind.eq(kind))
+            .count(&self.db)
+            .await
+            .unwrap()
+    }
+
+    /// Outbox emails of one kind (`card_request`, `payment_confirmation` …).
+    pub async fn emails_of_kind(&self, kind: &str) -> Vec<outbox_email::Model> {
+        outbox_email::Entity::find()
+            .filter(outbox_email::Column::Kind.eq(kind))
+            .all(&self.db)
+            .await
+            .unwrap()
+    }
+
+    /// One pass of the outbox worker against this app's SMTP listener; how many it handled.
+    pub async fn deliver_emails(&self) -> usize {
+        outbox::run_once(&self.db, &mailer(&self.smtp.url()), Utc::now())
+            .await
+            .unwrap()
+    }
+
+    /// The token of the card link in an email as a mail client shows it (quoted-printable soft
+    /// breaks undone). The link must point at this app's configured address.
+    pub fn link_in_email(&self, message: &Received) -> String {
+        self.link_in(&message.data.replace("=\r\n", "").replace("=3D", "="))
+    }
+
+    /// The token of the card link (`<address>/pay/<token>`) in an email's text.
+    pub fn link_in(&self, text: &str) -> String {
+        let prefix = format!("{}/pay/", self.address);
+        let start = text
+            .find(&prefix)
+            .expect("the email links to the card page")
+            + prefix.len();
+        text[start..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+            .collect()
+    }
+
+    /// Opens an emailed link the way a browser does: GET, take the cookie, follow to `/pay`.
+    pub async fn open_link(&self, token: &str) -> Customer {
+        let browser = self.browser();
+        let response = browser.get_page(&format!("/pay/{token}")).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        let location = response.headers().get(LOCATION).unwrap().to_str().unwrap();
+        assert!(
+            location.starts_with("/pay?visit=") && !location.contains(token),
+            "redirects to a URL of its own without the token: {location}"
+        );
+        assert_eq!(
+            response.headers().get(REFERRER_POLICY).unwrap(),
+            "no-referrer"
+        );
+        let cookie = response
+            .headers()
+            .get(SET_COOKIE)
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(cookie.starts_with("cof_link="), "{cookie}");
+        assert!(cookie.contains("HttpOnly"));
+        Customer {
+            browser,
+            emulator_base: self.emulator_base.clone(),
+        }
+    }
+
+    /// Requests to create a PaymentIntent, as the emulator logged them.
+    pub fn payment_intent_posts(&self) -> Vec<LoggedRequest> {
+        self.emulator
+            .requests()
+            .into_iter()
+            .filter(|r| r.method == Method::POST && r.path == "/v1/payment_intents")
+            .collect()
+    }
+
+    /// Posts an event to a merchant's webhook endpoint as Stripe does.
+    pub async fn deliver_webhook(
+        &self,
+        merchant_id: &str,
+        body: &str,
+        signature: &str,
+    ) -> StatusCode {
+        reqwest::Client::new()
+            .post(format!("{}/webhooks/stripe/{merchant_id}", self.address))
+            .header("stripe-signature", signature)
+            .header("content-type", "application/json")
+            .body(body.to_owned())
+            .send()
+            .await
+            .unwrap()
+            .status()
+    }
+}
+
+/// The customer's answer to a 3-D Secure challenge (`complete` or `fail`), as the emulator's
+/// challenge frame sends it.
+pub async fn authenticate(
+    emulator_base: &str,
+    intent_id: &str,
+    client_secret: &str,
+    outcome: &str,
+) {
+    let response = reqwest::Client::new()
+        .post(format!("{emulator_base}/emulator/authenticate/{intent_id}"))
+        .form(&[("client_secret", client_secret), ("outcome", outcome)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+}
+
+/// Waits, bounded, for something the app does on its own time (a webhook, a background job).
+pub async fn eventually(what: &str, condition: impl AsyncFn() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while !condition().await {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
