@@ -1,17 +1,7 @@
 import type { Page } from '@playwright/test';
-import {
-  actionsPanel,
-  cardLinkIn,
-  connectDemoStripe,
-  createCustomer,
-  expect,
-  newCustomer,
-  newMerchant,
-  signUp,
-  test,
-  waitForApp,
-  waitForEmail,
-} from '../tests/helpers';
+import { expect, test } from '../tests/fixtures';
+import { PayPage } from '../tests/pages/pay';
+import { ProfilePage } from '../tests/pages/profile';
 import { baseURL } from '../ports';
 
 // What a browser downloads of our own WASM and JS for a page: bytes on the wire (as the server
@@ -51,34 +41,26 @@ function report(label: string, weight: Weight): void {
 test('bytes of our WASM and JS: the card page, and the merchant profile for comparison', async ({
   page,
   browser,
-  request,
+  merchant,
+  profile,
+  mailbox,
 }) => {
-  const merchant = newMerchant('bench');
-  const customer = newCustomer('bench');
-  await signUp(page, merchant);
-  await connectDemoStripe(page);
-  await createCustomer(page, customer);
-
   // The merchant's profile, loaded cold in a browser of its own (same session cookie).
   const profileContext = await browser.newContext({ storageState: await page.context().storageState() });
-  const profilePage = await profileContext.newPage();
-  const profileWeight = record(profilePage);
-  await profilePage.goto(page.url());
-  await waitForApp(profilePage);
-  await expect(actionsPanel(profilePage).getByRole('button', { name: 'Send Email' })).toBeEnabled();
-  await profilePage.waitForLoadState('networkidle');
+  const cold = new ProfilePage(await profileContext.newPage(), profile.customer, profile.url);
+  const profileWeight = record(cold.page);
+  await cold.goto(profile.url);
+  await expect(cold.action('Send Email')).toBeEnabled();
+  await cold.page.waitForLoadState('networkidle');
 
-  await actionsPanel(page).getByRole('button', { name: 'Send Email', exact: true }).click();
-  await page.getByRole('dialog').getByRole('button', { name: 'Send', exact: true }).click();
-  const email = await waitForEmail(request, customer.email, `${merchant.business} asks you to add a card`);
+  const link = await profile.sendCardRequestAndReadLink(mailbox, merchant);
 
   const context = await browser.newContext();
-  const payPage = await context.newPage();
-  const cardWeight = record(payPage);
-  await payPage.goto(cardLinkIn(email.text));
-  await waitForApp(payPage);
-  await expect(payPage.getByRole('button', { name: 'Save card', exact: true })).toBeEnabled();
-  await payPage.waitForLoadState('networkidle');
+  const pay = new PayPage(await context.newPage());
+  const cardWeight = record(pay.page);
+  await pay.goto(link);
+  await expect(pay.saveCardButton).toBeEnabled();
+  await pay.page.waitForLoadState('networkidle');
 
   report('Card page /pay (customer, cold cache):', cardWeight);
   report('Customer profile (merchant, cold cache):', profileWeight);

@@ -1,34 +1,22 @@
-import {
-  expect,
-  fillCustomerForm,
-  fullName,
-  heading,
-  isProfileUrl,
-  newCustomer,
-  newMerchant,
-  saveCustomer,
-  signUp,
-  test,
-} from './helpers';
+import { newCustomer } from './data';
+import { expect, test } from './fixtures';
+import { isProfileUrl } from './pages/customers';
 
 // Merchant pages are server-rendered forms first: they must work before (or without) the WASM.
 test.use({ javaScriptEnabled: false });
 
 test('without JavaScript a merchant signs up and adds a customer, with field errors first', async ({
   page,
+  app,
 }) => {
-  const merchant = newMerchant('nojs');
+  const { customers } = app;
   const customer = newCustomer('nojs');
 
-  await signUp(page, merchant);
-
-  await page.getByRole('link', { name: 'New customer', exact: true }).click();
-  await page.waitForURL((url) => url.pathname === '/customers/new');
-  await expect(heading(page, 'New customer', 1)).toBeVisible();
+  await customers.clickNewCustomer();
 
   await test.step('empty first name and a bad email are refused with messages under the fields', async () => {
-    await fillCustomerForm(page, { ...customer, firstName: '', email: 'not-an-email' });
-    await saveCustomer(page);
+    await customers.fillForm({ ...customer, firstName: '', email: 'not-an-email' });
+    await customers.save();
     await expect(page.getByText('Enter a first name.')).toBeVisible();
     await expect(
       page.getByText('Enter a valid email address, like name@example.com.'),
@@ -37,11 +25,8 @@ test('without JavaScript a merchant signs up and adds a customer, with field err
   });
 
   await test.step('valid values open the profile', async () => {
-    await fillCustomerForm(page, customer);
-    await saveCustomer(page);
-    await page.waitForURL(isProfileUrl);
-    await expect(heading(page, fullName(customer), 1)).toBeVisible();
-    await expect(heading(page, 'Payment Information', 2)).toBeVisible();
-    await expect(page.getByText('No card on file').first()).toBeVisible();
+    const profile = await customers.saveNew(customer);
+    await expect(profile.heading('Payment Information', 2)).toBeVisible();
+    await expect(profile.noCardOnFile.first()).toBeVisible();
   });
 });

@@ -1,28 +1,23 @@
-import { expect, heading, mainMenu, newMerchant, signUp, test, waitForApp } from './helpers';
+import { expect, test } from './fixtures';
 
 test('Settings: rename the business, connect demo Stripe, see the demo banner, disconnect', async ({
   page,
+  app,
+  merchant,
 }) => {
-  const merchant = newMerchant('settings');
-  await signUp(page, merchant);
-
-  await mainMenu(page).getByRole('link', { name: 'Settings', exact: true }).click();
-  await page.waitForURL((url) => url.pathname === '/settings');
-  await waitForApp(page);
-  await expect(heading(page, 'Settings', 1)).toBeVisible();
+  const { settings } = app;
+  await app.fromMainMenu('Settings');
+  await expect(settings.heading('Settings', 1)).toBeVisible();
 
   await test.step('rename: the top bar follows without a reload', async () => {
     const renamed = `${merchant.business} & Co`;
     await page.getByLabel('Business name', { exact: true }).fill(renamed);
-    await page
-      .getByRole('region', { name: 'Business' })
-      .getByRole('button', { name: 'Save', exact: true })
-      .click();
-    await expect(page.getByRole('banner')).toContainText(renamed);
+    await settings.section('Business').getByRole('button', { name: 'Save', exact: true }).click();
+    await expect(app.banner).toContainText(renamed);
   });
 
   await test.step('card link validity: out of range is refused, a valid number is kept', async () => {
-    const requests = page.getByRole('region', { name: 'Card requests' });
+    const requests = settings.section('Card requests');
     const days = requests.getByLabel('Link validity (days)', { exact: true });
     await expect(days).toHaveValue('7');
     await days.fill('31');
@@ -32,16 +27,15 @@ test('Settings: rename the business, connect demo Stripe, see the demo banner, d
     await requests.getByRole('button', { name: 'Save', exact: true }).click();
     await expect(requests.getByText('Enter a whole number of days from 1 to 30.')).toHaveCount(0);
     await page.reload();
-    await waitForApp(page);
-    await expect(page.getByRole('region', { name: 'Card requests' }).getByLabel('Link validity (days)', { exact: true })).toHaveValue('3');
+    await settings.waitForApp();
+    await expect(days).toHaveValue('3');
   });
 
-  const stripe = page.getByRole('region', { name: 'MioPay (Stripe)' });
+  const { stripe } = settings;
   await test.step('connect demo Stripe', async () => {
     await expect(stripe.getByText('Not connected')).toBeVisible();
     await expect(page.getByText('Demo — no real payments')).toHaveCount(0);
-    await stripe.getByRole('button', { name: 'Connect demo Stripe', exact: true }).click();
-    await expect(stripe.getByText('Connected', { exact: true })).toBeVisible();
+    await settings.connectDemoStripe();
     await expect(stripe.getByText('Test mode')).toBeVisible();
     await expect(stripe.getByText(/^acct_/)).toBeVisible();
     await expect(page.getByRole('status').filter({ hasText: 'Demo — no real payments' })).toBeVisible();

@@ -1,5 +1,6 @@
 import type { APIRequestContext, Page } from '@playwright/test';
-import { expect, test } from './helpers';
+import { expect, test } from './fixtures';
+import { Challenge, PaymentElement } from './pages/stripe';
 import { baseURL, stripeEmulatorURL } from '../ports';
 
 // The emulated Stripe.js (served by the app's Stripe emulator) mounted on a page of the app's
@@ -7,13 +8,8 @@ import { baseURL, stripeEmulatorURL } from '../ports';
 // reach the host page, exactly as with the real Stripe.js.
 
 const hostURL = `${baseURL}/__stripe-element-test`;
-const elementFrame = 'iframe[title="Secure payment input frame"]';
-const challengeFrame = 'iframe[title="3D Secure challenge"]';
 const authFailureMessage =
   'We are unable to authenticate your payment method. Please choose a different payment method and try again.';
-
-/** Any future expiry works with test cards. */
-const expiry = `12 / ${String((new Date().getFullYear() + 3) % 100).padStart(2, '0')}`;
 
 interface Account {
   secretKey: string;
@@ -106,7 +102,7 @@ function hostPage(setup: Setup): string {
 }
 
 /** Serves the host page on the app's origin and waits for the Payment Element to be ready. */
-async function openHostPage(page: Page, setup: Setup): Promise<void> {
+async function openHostPage(page: Page, setup: Setup): Promise<PaymentElement> {
   // A page fulfilled by page.route has no network address, so Chromium's Local Network Access
   // counts it as public and blocks its requests to the (loopback) emulator. The app's own pages
   // are loopback like the emulator and need no such permission.
@@ -117,7 +113,8 @@ async function openHostPage(page: Page, setup: Setup): Promise<void> {
 
   // The element is an iframe of the emulator's origin, not the page's, and its inside is out of
   // the page's reach.
-  const iframe = page.locator(elementFrame);
+  const element = new PaymentElement(page);
+  const iframe = element.iframe;
   await expect(iframe).toHaveCount(1);
   const src = await iframe.getAttribute('src');
   expect(src).not.toBeNull();
@@ -125,13 +122,7 @@ async function openHostPage(page: Page, setup: Setup): Promise<void> {
   expect(new URL(src!).origin).not.toBe(new URL(page.url()).origin);
   const readable = await iframe.evaluate((el) => (el as HTMLIFrameElement).contentDocument !== null);
   expect(readable).toBe(false);
-}
-
-async function typeCard(page: Page, number: string): Promise<void> {
-  const frame = page.frameLocator(elementFrame);
-  await frame.getByLabel('Card number', { exact: true }).fill(number);
-  await frame.getByLabel('Expiration date', { exact: true }).fill(expiry);
-  await frame.getByLabel('Security code', { exact: true }).fill('123');
+  return element;
 }
 
 /** Clicks Save card and returns what the page wrote into its <output>. */
@@ -177,11 +168,11 @@ test.describe('Stripe Payment Element (emulated Stripe.js)', () => {
 
   test('4242 4242 4242 4242 is saved and attached to the customer', async ({ page, request }) => {
     const setup = await createSetupIntent(request);
-    await openHostPage(page, setup);
+    const element = await openHostPage(page, setup);
     const number = '4242 4242 4242 4242';
 
     await test.step('confirm the SetupIntent from the Payment Element', async () => {
-      await typeCard(page, number);
+      await element.fill(number);
       await expectNoCardNumber(page, number);
       const outcome = await saveCard(page);
       expect(outcome.error).toBeUndefined();
@@ -205,27 +196,27 @@ test.describe('Stripe Payment Element (emulated Stripe.js)', () => {
 
   test('4000 0025 0000 3155 asks for 3D Secure; Complete saves the card', async ({ page, request }) => {
     const setup = await createSetupIntent(request);
-    await openHostPage(page, setup);
+    const element = await openHostPage(page, setup);
     const number = '4000 0025 0000 3155';
-    await typeCard(page, number);
+    await element.fill(number);
     await page.getByRole('button', { name: 'Save card', exact: true }).click();
 
-    const challenge = page.frameLocator(challengeFrame);
+    const challenge = new Challenge(page);
     await test.step('the challenge opens in a frame of the emulator', async () => {
-      await expect(challenge.getByText('3D Secure 2 Test Page')).toBeVisible();
-      const src = await page.locator(challengeFrame).getAttribute('src');
+      await expect(challenge.frame.getByText('3D Secure 2 Test Page')).toBeVisible();
+      const src = await challenge.iframe.getAttribute('src');
       expect(new URL(src!).origin).toBe(stripeEmulatorURL);
       await expectNoCardNumber(page, number);
     });
 
     await test.step('Complete: the SetupIntent succeeds', async () => {
-      await challenge.getByRole('button', { name: 'Complete', exact: true }).click();
+      await challenge.answer('Complete');
       const output = page.locator('output#outcome');
       await expect(output).not.toBeEmpty();
       const outcome = JSON.parse((await output.textContent()) ?? '');
       expect(outcome.error).toBeUndefined();
       expect(outcome.status).toBe('succeeded');
-      await expect(page.locator(challengeFrame)).toHaveCount(0);
+      await expect(challenge.iframe).toHaveCount(0);
       const cards = await customerCards(request, setup);
       expect(cards).toHaveLength(1);
       expect(cards[0].card.last4).toBe('3155');
@@ -235,14 +226,14 @@ test.describe('Stripe Payment Element (emulated Stripe.js)', () => {
 
   test('4000 0025 0000 3155 with Fail: authentication failure, no card saved', async ({ page, request }) => {
     const setup = await createSetupIntent(request);
-    await openHostPage(page, setup);
+    const element = await openHostPage(page, setup);
     const number = '4000 0025 0000 3155';
-    await typeCard(page, number);
+    await element.fill(number);
     await page.getByRole('button', { name: 'Save card', exact: true }).click();
 
-    const challenge = page.frameLocator(challengeFrame);
-    await expect(challenge.getByText('3D Secure 2 Test Page')).toBeVisible();
-    await challenge.getByRole('button', { name: 'Fail', exact: true }).click();
+    const challenge = new Challenge(page);
+    await expect(challenge.frame.getByText('3D Secure 2 Test Page')).toBeVisible();
+    await challenge.answer('Fail');
 
     const output = page.locator('output#outcome');
     await expect(output).not.toBeEmpty();
@@ -252,7 +243,7 @@ test.describe('Stripe Payment Element (emulated Stripe.js)', () => {
       code: 'setup_intent_authentication_failure',
       message: authFailureMessage,
     });
-    await expect(page.locator(challengeFrame)).toHaveCount(0);
+    await expect(challenge.iframe).toHaveCount(0);
 
     const intent = await emulatorGet(request, setup.account, `/v1/setup_intents/${setup.setupIntentId}`);
     expect(intent.status).toBe('requires_payment_method');
@@ -263,11 +254,11 @@ test.describe('Stripe Payment Element (emulated Stripe.js)', () => {
 
   test('an incomplete card number is reported inside the frame', async ({ page, request }) => {
     const setup = await createSetupIntent(request);
-    await openHostPage(page, setup);
+    const element = await openHostPage(page, setup);
     const partial = '4242 4242 42';
-    await typeCard(page, partial);
+    await element.fill(partial);
 
-    const frame = page.frameLocator(elementFrame);
+    const frame = element.frame;
     await expect(frame.getByText('Your card number is incomplete.')).toBeVisible();
     const outcome = await saveCard(page);
     expect(outcome.error).toEqual({
