@@ -9,6 +9,7 @@ mod m20261129_000004_outbox;
 mod m20261129_000005_card_requests;
 mod m20261129_000006_link_guesses;
 mod m20261129_000007_charging;
+mod m20261130_000008_customer_links;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000005_card_requests::Migration),
             Box::new(m20261129_000006_link_guesses::Migration),
             Box::new(m20261129_000007_charging::Migration),
+            Box::new(m20261130_000008_customer_links::Migration),
         ]
     }
 }
