@@ -5,14 +5,13 @@ use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
 use leptos_router::{Lazy, LazyRoute, SsrMode, lazy_route, path};
 
+use crate::features::auth::components::MerchantShell;
 use crate::features::auth::components::{SignInPage, SignUpPage};
 use crate::features::bookings::components::BookingsPage;
-use crate::features::card_requests::components::CardRequestPage;
-use crate::features::customers::components::{
-    CustomerProfilePage, CustomersPage, EditCustomerPage, NewCustomerPage,
-};
+use crate::features::customers::components::{CustomersPage, EditCustomerPage, NewCustomerPage};
+use crate::features::pay::components::CardRequestPage;
+use crate::features::profile::components::CustomerProfilePage;
 use crate::features::settings::components::SettingsPage;
-use crate::ui::layout::MerchantShell;
 use crate::ui::status::NotFoundPage;
 
 /// Name of the WASM/JS/CSS bundle cargo-leptos writes under `/pkg`.

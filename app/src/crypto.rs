@@ -1,4 +1,5 @@
-//! Sealing secrets at rest (merchants' Stripe keys) with AES-256-GCM.
+//! Secrets at rest: bearer tokens (session cookies, customer links) of which only a digest is
+//! stored, and sealed values (merchants' Stripe keys) under AES-256-GCM.
 //!
 //! A sealed value is `v1:` + base64(nonce ‖ ciphertext). Each value is bound to its row and column
 //! through the associated data, so a sealed secret copied into another merchant's row won't open.
@@ -8,6 +9,20 @@ use aes_gcm::{AeadCore, Aes256Gcm, Key, Nonce};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use secrecy::{ExposeSecret, SecretString};
+
+/// A bearer token: 256 bits from the OS CSPRNG, base64url without padding (43 characters).
+pub fn random_token() -> String {
+    use aes_gcm::aead::rand_core::RngCore;
+    let mut bytes = [0_u8; 32];
+    OsRng.fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// Hex SHA-256: what is stored of a bearer token, so a copy of the database opens nothing.
+pub fn sha256_hex(value: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(value.as_bytes()))
+}
 
 const PREFIX: &str = "v1:";
 const NONCE_LEN: usize = 12;

@@ -211,6 +211,34 @@ mod server {
         )
     }
 
+    /// Stripe's answer as the browser may see it: a refused key is the key field's error, an
+    /// unreachable Stripe is retryable, anything else is internal (logged, never shown).
+    impl From<crate::payments::PaymentsError> for AppError {
+        fn from(err: crate::payments::PaymentsError) -> Self {
+            use crate::payments::PaymentsError;
+            match err {
+                PaymentsError::InvalidKey => {
+                    Self::field("secret_key", "Stripe did not accept this secret key.")
+                }
+                PaymentsError::Unavailable(detail) => {
+                    tracing::warn!(%detail, "stripe unavailable");
+                    Self::StripeUnavailable
+                }
+                other => Self::internal(other),
+            }
+        }
+    }
+
+    /// For the plain axum routes: the error's own status, and the same JSON a server function
+    /// answers with (an internal error carries only its reference).
+    impl axum::response::IntoResponse for AppError {
+        fn into_response(self) -> axum::response::Response {
+            let status = http::StatusCode::from_u16(self.status())
+                .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+            (status, axum::Json(self)).into_response()
+        }
+    }
+
     impl From<sea_orm::DbErr> for AppError {
         fn from(err: sea_orm::DbErr) -> Self {
             Self::internal(err)

@@ -39,6 +39,22 @@ impl AppState {
         }
     }
 
+    /// The address of a customer link: always on the configured base URL, never on the request's
+    /// `Host` (a forged header must not put someone else's host into an email).
+    pub fn pay_url(&self, token: &str) -> Result<String, AppError> {
+        self.page_url(&format!("pay/{token}"))
+    }
+
+    /// A page of ours on the configured base URL (`customers/<id>` …), for emails.
+    pub fn page_url(&self, path: &str) -> Result<String, AppError> {
+        Ok(self
+            .config
+            .base_url
+            .join(path)
+            .map_err(AppError::internal)?
+            .to_string())
+    }
+
     /// The Stripe.js the card page loads: the emulator's for demo connections, Stripe's otherwise.
     pub fn stripe_js_url(&self, emulated: bool) -> String {
         match (&self.emulator_base, emulated) {

@@ -183,12 +183,6 @@ impl Stripe {
         settle(self.confirm_setup_js(&options)).await
     }
 
-    /// `stripe.confirmPayment({elements, redirect: 'if_required', confirmParams: {return_url}})`.
-    pub async fn confirm_payment(&self, elements: &Elements, return_url: &str) -> ConfirmOutcome {
-        let options = confirm_options(elements, return_url);
-        settle(self.confirm_payment_js(&options)).await
-    }
-
     /// `stripe.handleNextAction({clientSecret})`: the customer's step (3-D Secure) for an intent
     /// in `requires_action`, e.g. an off-session charge the bank wants confirmed.
     pub async fn handle_next_action(&self, client_secret: &str) -> ConfirmOutcome {
@@ -232,15 +226,6 @@ impl Elements {
     }
 }
 
-/// What the Payment Element's `change` event says about its input.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ElementChange {
-    pub empty: bool,
-    pub complete: bool,
-    /// Stripe's sentence about the input, e.g. "Your card number is incomplete."
-    pub error_message: Option<String>,
-}
-
 impl PaymentElement {
     /// `element.mount(selector)`.
     pub fn mount(&self, selector: &str) -> Result<(), String> {
@@ -269,31 +254,6 @@ impl PaymentElement {
         })
         .into_js_value();
         self.on_js("loaderror", &handler)
-            .map(drop)
-            .map_err(|e| describe(&e))
-    }
-
-    /// `element.on('change', …)`, on every edit.
-    pub fn on_change(
-        &self,
-        mut handler: impl FnMut(ElementChange) + 'static,
-    ) -> Result<(), String> {
-        // Called many times for as long as the element exists, so the closure is handed to the
-        // JS function that Stripe keeps (released with it where weak references exist).
-        let handler = Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
-            let error = get(&event, "error");
-            handler(ElementChange {
-                empty: get(&event, "empty").is_truthy(),
-                complete: get(&event, "complete").is_truthy(),
-                error_message: if error.is_object() {
-                    get_string(&error, "message")
-                } else {
-                    None
-                },
-            });
-        })
-        .into_js_value();
-        self.on_js("change", &handler)
             .map(drop)
             .map_err(|e| describe(&e))
     }

@@ -6,11 +6,13 @@
 use std::convert::Infallible;
 use std::time::Duration;
 
-use app::features::auth::{service as auth_service, session};
-use app::features::notifications::live;
+use app::error::AppError;
+use app::features::auth::session;
+use app::features::customers::service as customers;
+use app::live;
 use app::state::AppState;
 use axum::extract::Path;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
@@ -21,26 +23,10 @@ pub async fn customer_events(
     state: AppState,
     Path(customer_id): Path<String>,
     headers: HeaderMap,
-) -> Response {
-    let Some(token) = session::read_token(&headers, &state.config) else {
-        return StatusCode::UNAUTHORIZED.into_response();
-    };
-    let auth = match auth_service::find_session(&state.db, &token).await {
-        Ok(Some(auth)) => auth,
-        Ok(None) => return StatusCode::UNAUTHORIZED.into_response(),
-        Err(err) => {
-            tracing::error!(error = %err, "session lookup failed");
-            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-        }
-    };
-    match app::features::customers::service::get(&state.db, &auth.merchant_id, &customer_id).await {
-        Ok(_) => {}
-        Err(app::error::AppError::NotFound) => return StatusCode::NOT_FOUND.into_response(),
-        Err(err) => {
-            tracing::error!(error = %err, "customer lookup failed");
-            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-        }
-    }
+) -> Result<Response, AppError> {
+    let auth = session::staff_of(&state, &headers).await?;
+    // Another merchant's customer is "not found", like everywhere else.
+    customers::find_model(&state.db, &auth.merchant_id, &customer_id).await?;
     // Subscribe before `ready` goes out: a change right after is not missed.
     let receiver = live::subscribe();
     let merchant_id = auth.merchant_id;
@@ -68,9 +54,9 @@ pub async fn customer_events(
         stream::once(async { Ok::<_, Infallible>(Event::default().event("ready").data("ready")) })
             .chain(changes)
             .take_until(live::shutting_down());
-    Sse::new(events)
+    Ok(Sse::new(events)
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(20)))
-        .into_response()
+        .into_response())
 }
 
 fn changed() -> Result<Event, Infallible> {

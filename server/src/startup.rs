@@ -191,7 +191,7 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
     // Open event streams would hold the graceful shutdown forever.
-    app::features::notifications::live::shut_down();
+    app::live::shut_down();
 }
 
 fn spawn_housekeeping(db: DatabaseConnection) {
@@ -205,7 +205,7 @@ fn spawn_housekeeping(db: DatabaseConnection) {
             if let Err(err) = app::features::auth::throttle::purge_old(&db).await {
                 tracing::warn!(error = %err, "could not purge old sign-in failures");
             }
-            if let Err(err) = app::features::card_requests::link::purge_old_guesses(&db).await {
+            if let Err(err) = app::features::links::guesses::purge_old_guesses(&db).await {
                 tracing::warn!(error = %err, "could not purge old card link guesses");
             }
         }
@@ -337,7 +337,7 @@ pub fn build_router(state: AppState, options: LeptosOptions) -> Router {
             // Paths only: query strings may one day carry tokens.
             TraceLayer::new_for_http().make_span_with(
                 |request: &http::Request<axum::body::Body>| {
-                    let path = crate::card_links::loggable_path(request.uri().path());
+                    let path = app::features::links::exchange::loggable_path(request.uri().path());
                     tracing::info_span!("request", method = %request.method(), path = %path)
                 },
             ),

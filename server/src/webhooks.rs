@@ -164,7 +164,7 @@ async fn dispatch(
         | "payment_intent.payment_failed"
         | "payment_intent.requires_action"
         | "payment_intent.canceled" => {
-            app::features::charges::service::settle_from_webhook(
+            app::features::charges::settle::settle_from_webhook(
                 state,
                 connection,
                 merchant_id,

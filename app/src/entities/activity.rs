@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::states::{ActivityKind, ActorKind};
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "activities")]
 pub struct Model {
@@ -7,13 +9,10 @@ pub struct Model {
     pub id: String,
     pub merchant_id: String,
     pub customer_id: String,
-    /// `staff` | `customer` | `stripe`.
-    pub actor: String,
+    pub actor: ActorKind,
     /// Set when `actor` is `staff`.
     pub staff_user_id: Option<String>,
-    /// `card_added`, `card_removed`, `default_card`, `booking_created`, `charge_succeeded`,
-    /// `charge_failed`, `charge_requires_action`, `refund`.
-    pub kind: String,
+    pub kind: ActivityKind,
     /// The sentence the profile shows: "Charged $50.00 to Visa •••• 4242".
     pub summary: String,
     pub created_at: DateTimeUtc,

@@ -1,11 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-/// The row is written; Stripe's answer is not recorded yet (the reconciler settles it).
-pub const PENDING: &str = "pending";
-pub const SUCCEEDED: &str = "succeeded";
-/// The bank wants the customer to authenticate; they were emailed a link to confirm.
-pub const REQUIRES_ACTION: &str = "requires_action";
-pub const FAILED: &str = "failed";
+use crate::states::ChargeStatus;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "charges")]
@@ -24,7 +19,7 @@ pub struct Model {
     pub amount: i64,
     pub currency: String,
     pub description: String,
-    pub status: String,
+    pub status: ChargeStatus,
     pub stripe_payment_intent_id: Option<String>,
     pub failure_code: Option<String>,
     pub decline_code: Option<String>,

@@ -2,9 +2,9 @@
 
 pub mod activity;
 pub mod booking;
-pub mod card_request;
 pub mod charge;
 pub mod customer;
+pub mod customer_link;
 pub mod link_guess;
 pub mod merchant;
 pub mod outbox_email;

@@ -1,9 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-pub const QUEUED: &str = "queued";
-pub const SENDING: &str = "sending";
-pub const SENT: &str = "sent";
-pub const FAILED: &str = "failed";
+use crate::states::{EmailKind, EmailState};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "outbox_emails")]
@@ -12,7 +9,7 @@ pub struct Model {
     pub id: String,
     pub merchant_id: String,
     pub customer_id: Option<String>,
-    pub kind: String,
+    pub kind: EmailKind,
     pub recipient: String,
     pub from_name: String,
     pub reply_to: Option<String>,
@@ -22,7 +19,7 @@ pub struct Model {
     #[sea_orm(column_type = "Text")]
     pub body_html: String,
     pub message_id: String,
-    pub state: String,
+    pub state: EmailState,
     pub attempts: i32,
     pub next_attempt_at: DateTimeUtc,
     pub lease_until: Option<DateTimeUtc>,

@@ -1,9 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-/// Saved by the customer through an emailed link.
-pub const SOURCE_CUSTOMER_LINK: &str = "customer_link";
-/// Entered by a staff member.
-pub const SOURCE_STAFF: &str = "staff";
+use crate::states::CardSource;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "payment_options")]
@@ -19,7 +16,7 @@ pub struct Model {
     pub exp_month: i32,
     pub exp_year: i32,
     pub is_default: bool,
-    pub source: String,
+    pub source: CardSource,
     pub added_by_staff_id: Option<String>,
     pub card_request_id: Option<String>,
     pub created_at: DateTimeUtc,

@@ -1,8 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-pub const PENDING: &str = "pending";
-pub const SUCCEEDED: &str = "succeeded";
-pub const FAILED: &str = "failed";
+use crate::states::RefundStatus;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "refunds")]
@@ -16,7 +14,7 @@ pub struct Model {
     /// Minor units of the charge's currency.
     pub amount: i64,
     pub reason: String,
-    pub status: String,
+    pub status: RefundStatus,
     pub stripe_refund_id: Option<String>,
     pub failure_message: Option<String>,
     /// `None` for a refund made in Stripe's dashboard.

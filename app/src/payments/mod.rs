@@ -4,8 +4,11 @@
 //! which keeps build time and the server binary small. The API base URL is configuration, so the
 //! same code runs against api.stripe.com or the in-process emulator.
 
+mod charging;
 pub mod keys;
 pub mod operations;
+#[cfg(any(test, feature = "test-support"))]
+mod test_support;
 pub mod webhook_signature;
 
 use std::future::Future;

@@ -1,8 +1,8 @@
-//! Layout, navigation and the widgets every page shares.
+//! Widgets every page shares: dialogs, forms, status lines. (The signed-in frame belongs to the
+//! `auth` capability: it needs the session.)
 
 pub mod dialog;
 pub mod form;
-pub mod layout;
 pub mod status;
 
 /// Percent-encodes a query-string value (RFC 3986 unreserved characters pass through).

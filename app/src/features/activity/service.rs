@@ -12,15 +12,7 @@ use sea_orm::{
 use super::dto::ActivityView;
 use crate::entities::{activity, new_id, staff_user};
 use crate::error::AppError;
-
-pub const CARD_ADDED: &str = "card_added";
-pub const CARD_REMOVED: &str = "card_removed";
-pub const DEFAULT_CARD: &str = "default_card";
-pub const BOOKING_CREATED: &str = "booking_created";
-pub const CHARGE_SUCCEEDED: &str = "charge_succeeded";
-pub const CHARGE_FAILED: &str = "charge_failed";
-pub const CHARGE_REQUIRES_ACTION: &str = "charge_requires_action";
-pub const REFUND: &str = "refund";
+use crate::states::{ActivityKind, ActorKind};
 
 /// How many entries the profile shows, newest first.
 const SHOWN: u64 = 100;
@@ -38,21 +30,21 @@ pub async fn record(
     merchant_id: &str,
     customer_id: &str,
     actor: Actor<'_>,
-    kind: &str,
+    kind: ActivityKind,
     summary: impl Into<String>,
 ) -> Result<(), AppError> {
     let (actor, staff_user_id) = match actor {
-        Actor::Staff(id) => ("staff", Some(id.to_owned())),
-        Actor::Customer => ("customer", None),
-        Actor::Stripe => ("stripe", None),
+        Actor::Staff(id) => (ActorKind::Staff, Some(id.to_owned())),
+        Actor::Customer => (ActorKind::Customer, None),
+        Actor::Stripe => (ActorKind::Stripe, None),
     };
     activity::ActiveModel {
         id: Set(new_id()),
         merchant_id: Set(merchant_id.to_owned()),
         customer_id: Set(customer_id.to_owned()),
-        actor: Set(actor.to_owned()),
+        actor: Set(actor),
         staff_user_id: Set(staff_user_id),
-        kind: Set(kind.to_owned()),
+        kind: Set(kind),
         summary: Set(summary.into()),
         created_at: Set(Utc::now()),
     }
@@ -84,16 +76,16 @@ pub async fn for_customer(
     Ok(entries
         .into_iter()
         .map(|e| ActivityView {
-            who: match (e.actor.as_str(), &e.staff_user_id) {
-                ("customer", _) => "Customer".to_owned(),
-                ("stripe", _) => "Stripe".to_owned(),
-                (_, Some(id)) => names
+            who: match (e.actor, &e.staff_user_id) {
+                (ActorKind::Customer, _) => "Customer".to_owned(),
+                (ActorKind::Stripe, _) => "Stripe".to_owned(),
+                (ActorKind::Staff, Some(id)) => names
                     .get(id)
                     .cloned()
                     .unwrap_or_else(|| "A staff member".to_owned()),
-                (_, None) => "A staff member".to_owned(),
+                (ActorKind::Staff, None) => "A staff member".to_owned(),
             },
-            at: e.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+            at: crate::time::minute(e.created_at),
             summary: e.summary,
             id: e.id,
         })

@@ -1,4 +1,5 @@
-//! Merchant sign-up, sign-in and sign-out with server-side sessions.
+//! Merchant sign-up, sign-in and sign-out with server-side sessions, and the signed-in frame
+//! (`components::shell`) every merchant page sits in.
 
 pub mod api;
 pub mod components;

@@ -5,14 +5,11 @@ use std::sync::OnceLock;
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use base64::Engine;
 use chrono::{Duration, Utc};
-use rand::RngCore;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
     TransactionTrait,
 };
-use sha2::{Digest, Sha256};
 
 use crate::domain::{BusinessName, EmailAddress, NewPassword, PersonName};
 use crate::entities::{merchant, new_id, session, staff_user};
@@ -237,9 +234,21 @@ pub async fn authenticate(
     }
 }
 
+/// A staff member of this merchant; one who is gone (or another merchant's) is `Unauthorized`.
+pub async fn find_staff(
+    db: &impl sea_orm::ConnectionTrait,
+    merchant_id: &str,
+    staff_user_id: &str,
+) -> Result<staff_user::Model, AppError> {
+    staff_user::Entity::find_by_id(staff_user_id.to_owned())
+        .filter(staff_user::Column::MerchantId.eq(merchant_id))
+        .one(db)
+        .await?
+        .ok_or(AppError::Unauthorized)
+}
+
 pub fn token_digest(token: &str) -> String {
-    let digest = Sha256::digest(token.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    crate::crypto::sha256_hex(token)
 }
 
 /// Starts a new session and returns the cookie's token (never stored as such).
@@ -248,9 +257,7 @@ pub async fn create_session(
     user: &staff_user::Model,
     ttl_hours: i64,
 ) -> Result<String, AppError> {
-    let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    let token = crate::crypto::random_token();
     let now = Utc::now();
     session::ActiveModel {
         id: Set(token_digest(&token)),

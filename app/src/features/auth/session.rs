@@ -97,8 +97,34 @@ pub async fn end_session() -> Result<(), AppError> {
 pub async fn require_staff() -> Result<Authenticated, AppError> {
     let state = app_state()?;
     let parts = request_parts()?;
-    let token = read_token(&parts.headers, &state.config).ok_or(AppError::Unauthorized)?;
+    staff_of(&state, &parts.headers).await
+}
+
+/// The signed-in staff member of a request with these headers, or `Unauthorized`: the one check
+/// for server functions and the plain axum routes (the profile's event stream).
+pub async fn staff_of(
+    state: &crate::state::AppState,
+    headers: &http::HeaderMap,
+) -> Result<Authenticated, AppError> {
+    let token = read_token(headers, &state.config).ok_or(AppError::Unauthorized)?;
     service::find_session(&state.db, &token)
         .await?
         .ok_or(AppError::Unauthorized)
+}
+
+/// Runs a merchant server function: the app state and the signed-in staff member first, then
+/// `f`; errors answer with their own status (see [`crate::state::respond`]).
+pub async fn as_staff<T, Fut>(
+    f: impl FnOnce(crate::state::AppState, Authenticated) -> Fut,
+) -> Result<T, AppError>
+where
+    Fut: Future<Output = Result<T, AppError>>,
+{
+    let result = async {
+        let state = app_state()?;
+        let auth = require_staff().await?;
+        f(state, auth).await
+    }
+    .await;
+    crate::state::respond(result)
 }

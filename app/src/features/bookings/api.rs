@@ -11,14 +11,10 @@ pub async fn list_bookings(
     include_past: bool,
     after: Option<String>,
 ) -> Result<BookingPage, AppError> {
-    crate::state::respond(
-        async move {
-            let state = crate::state::app_state()?;
-            let auth = crate::features::auth::session::require_staff().await?;
-            super::service::list(&state.db, &auth.merchant_id, include_past, after.as_deref()).await
-        }
-        .await,
-    )
+    crate::features::auth::session::as_staff(|state, auth| async move {
+        super::view::list(&state.db, &auth.merchant_id, include_past, after.as_deref()).await
+    })
+    .await
 }
 
 /// New booking for a customer. `starts_at` is `YYYY-MM-DDTHH:MM` (an `<input type=datetime-local>`),
@@ -33,26 +29,22 @@ pub async fn create_booking(
     total: String,
     payment_option_id: Option<String>,
 ) -> Result<BookingView, AppError> {
-    crate::state::respond(
-        async move {
-            let state = crate::state::app_state()?;
-            let auth = crate::features::auth::session::require_staff().await?;
-            // Parsed by the service: the total's currency is the merchant's.
-            let form = super::service::BookingForm {
-                title,
-                starts_at,
-                participants,
-                total,
-                payment_option_id: payment_option_id.filter(|id| !id.is_empty()),
-            };
-            let booking = super::service::create(&state, &auth, &customer_id, form).await?;
-            // Without JavaScript the form came from the profile with its dialog open
-            // (`?new_booking`): go back to the profile itself, where the booking now shows.
-            if crate::state::submitted_without_javascript() {
-                leptos_axum::redirect(&format!("/customers/{}", booking.customer_id));
-            }
-            Ok(booking)
+    crate::features::auth::session::as_staff(|state, auth| async move {
+        // Parsed by the service: the total's currency is the merchant's.
+        let form = super::service::BookingForm {
+            title,
+            starts_at,
+            participants,
+            total,
+            payment_option_id: payment_option_id.filter(|id| !id.is_empty()),
+        };
+        let booking = super::service::create(&state, &auth, &customer_id, form).await?;
+        // Without JavaScript the form came from the profile with its dialog open
+        // (`?new_booking`): go back to the profile itself, where the booking now shows.
+        if crate::state::submitted_without_javascript() {
+            leptos_axum::redirect(&format!("/customers/{}", booking.customer_id));
         }
-        .await,
-    )
+        Ok(booking)
+    })
+    .await
 }

@@ -8,3 +8,5 @@ pub mod dto;
 pub mod input;
 #[cfg(feature = "ssr")]
 pub mod service;
+#[cfg(feature = "ssr")]
+pub mod view;

@@ -5,12 +5,7 @@
 use askama::Template;
 
 use crate::error::AppError;
-
-/// An email's two bodies.
-pub struct Bodies {
-    pub text: String,
-    pub html: String,
-}
+use crate::features::notifications::template::{Bodies, render};
 
 /// To the customer: the link to the card page.
 pub struct CardRequestEmail<'a> {
@@ -78,10 +73,6 @@ impl CardSavedEmail<'_> {
             html: render(&CardSavedHtml { e: self })?,
         })
     }
-}
-
-pub(crate) fn render(template: &impl Template) -> Result<String, AppError> {
-    template.render().map_err(AppError::internal)
 }
 
 #[cfg(test)]

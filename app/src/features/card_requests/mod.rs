@@ -1,5 +1,6 @@
-//! Card requests: the merchant's Send Email, the customer's card page behind the emailed link,
-//! and the completion that puts the card on file (from the page or Stripe's webhook, once).
+//! Card requests: the merchant's Send Email (a `SaveCard` customer link and its email), the
+//! SetupIntent behind the link's page, and the completion that puts the card on file (from the
+//! page or Stripe's webhook, once).
 
 pub mod api;
 pub mod components;
@@ -7,6 +8,6 @@ pub mod dto;
 #[cfg(feature = "ssr")]
 pub mod emails;
 #[cfg(feature = "ssr")]
-pub mod link;
-#[cfg(feature = "ssr")]
 pub mod service;
+#[cfg(feature = "ssr")]
+pub mod view;

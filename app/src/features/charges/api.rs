@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use super::dto::{ChargeView, PaymentConfirmed};
+use super::dto::ChargeView;
 use crate::error::AppError;
 
 /// Charge (from the profile or a booking's Charge balance). `request_key` comes from the form
@@ -20,24 +20,20 @@ pub async fn charge_payment_option(
     request_key: String,
     send_receipt: Option<String>,
 ) -> Result<ChargeView, AppError> {
-    crate::state::respond(
-        async move {
-            let state = crate::state::app_state()?;
-            let auth = crate::features::auth::session::require_staff().await?;
-            let form = super::service::ChargeForm {
-                customer_id,
-                payment_option_id,
-                amount,
-                description,
-                booking_id: booking_id.filter(|id| !id.is_empty()),
-                request_key,
-                // An HTML checkbox sends its value only when ticked.
-                send_receipt: send_receipt.is_some_and(|v| !v.is_empty() && v != "false"),
-            };
-            super::service::charge(&state, &auth, form).await
-        }
-        .await,
-    )
+    crate::features::auth::session::as_staff(|state, auth| async move {
+        let form = super::parse::ChargeForm {
+            customer_id,
+            payment_option_id,
+            amount,
+            description,
+            booking_id: booking_id.filter(|id| !id.is_empty()),
+            request_key,
+            // An HTML checkbox sends its value only when ticked.
+            send_receipt: send_receipt.is_some_and(|v| !v.is_empty() && v != "false"),
+        };
+        super::command::charge(&state, &auth, form).await
+    })
+    .await
 }
 
 /// Refund all of a charge (`amount` empty) or part of it, with a reason.
@@ -48,47 +44,24 @@ pub async fn refund_charge(
     reason: String,
     request_key: String,
 ) -> Result<ChargeView, AppError> {
-    crate::state::respond(
-        async move {
-            let state = crate::state::app_state()?;
-            let auth = crate::features::auth::session::require_staff().await?;
-            let form = super::refunds::RefundForm {
-                charge_id,
-                amount,
-                reason,
-                request_key,
-            };
-            super::refunds::refund(&state, &auth, form).await
-        }
-        .await,
-    )
-}
-
-/// Called by the confirm page after Stripe.js confirmed the payment: settles the charge from
-/// Stripe's answer (the webhook may have done so already) and returns what was paid.
-#[server(endpoint = "complete_payment_confirmation")]
-pub async fn complete_payment_confirmation() -> Result<PaymentConfirmed, AppError> {
-    crate::state::respond(
-        async move {
-            let state = crate::state::app_state()?;
-            let token = crate::features::card_requests::link::token_from_cookie(&state)?;
-            let client_ip = crate::features::card_requests::link::client_ip();
-            super::service::complete_confirmation(&state, &token, client_ip.as_deref()).await
-        }
-        .await,
-    )
+    crate::features::auth::session::as_staff(|state, auth| async move {
+        let form = super::refunds::RefundForm {
+            charge_id,
+            amount,
+            reason,
+            request_key,
+        };
+        super::refunds::refund(&state, &auth, form).await
+    })
+    .await
 }
 
 /// Resend link: emails the customer a new link to confirm a charge waiting for them; the earlier
 /// link stops working. Answers with the address it went to.
 #[server(endpoint = "resend_payment_confirmation")]
 pub async fn resend_payment_confirmation(charge_id: String) -> Result<String, AppError> {
-    crate::state::respond(
-        async move {
-            let state = crate::state::app_state()?;
-            let auth = crate::features::auth::session::require_staff().await?;
-            super::service::resend_confirmation(&state, &auth, &charge_id).await
-        }
-        .await,
-    )
+    crate::features::auth::session::as_staff(|state, auth| async move {
+        super::confirmation::resend_confirmation(&state, &auth, &charge_id).await
+    })
+    .await
 }

@@ -3,14 +3,15 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::states::{ChargeStatus, RefundStatus};
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RefundView {
     pub id: String,
     pub amount: i64,
     pub amount_text: String,
     pub reason: String,
-    /// `pending` | `succeeded` | `failed`.
-    pub status: String,
+    pub status: RefundStatus,
     /// "Refunded", "Refund pending", "Refund failed: …".
     pub status_label: String,
     /// "Sam Staff", or "Stripe dashboard" for a refund made there.
@@ -31,8 +32,7 @@ pub struct ChargeView {
     pub amount_text: String,
     /// "Visa •••• 4242".
     pub card: String,
-    /// `pending` | `succeeded` | `requires_action` | `failed`.
-    pub status: String,
+    pub status: ChargeStatus,
     /// "Succeeded", "Waiting for the customer to confirm", "Declined: insufficient funds",
     /// "Checking with Stripe…".
     pub status_label: String,

@@ -5,7 +5,7 @@
 use askama::Template;
 
 use crate::error::AppError;
-use crate::features::card_requests::emails::{Bodies, render};
+use crate::features::notifications::template::{Bodies, render};
 
 /// To the customer, when they asked for one: what was charged.
 pub struct ReceiptEmail<'a> {

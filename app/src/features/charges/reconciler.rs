@@ -5,11 +5,24 @@
 
 use std::time::Duration;
 
-use chrono::Utc;
+use chrono::{Duration as Span, Utc};
 
-use super::{refunds, service};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+
+use super::command::send_to_stripe;
+use super::parse::CONFIRMATION_EXPIRED;
+use super::refunds;
+use super::settle::settle;
+use crate::entities::{charge, refund};
 use crate::error::AppError;
+use crate::features::activity::service::Actor;
+use crate::features::links::service as links;
+use crate::features::settings::connection;
+use crate::payments::PaymentsError;
+use crate::payments::operations::ChargeOutcome;
 use crate::state::AppState;
+use crate::states::{ChargeStatus, LinkStatus, RefundStatus};
 
 /// Rows looked at per run; the oldest first, each touched so a failing one does not block.
 const BATCH: u64 = 100;
@@ -27,10 +40,10 @@ pub async fn run_once(state: &AppState) -> Result<Reconciled, AppError> {
     let after = chrono::Duration::seconds(
         i64::try_from(state.config.stripe.reconcile_after_secs).unwrap_or(i64::MAX / 2),
     );
-    let (charges, refunds) = service::unsettled(&state.db, Utc::now() - after, BATCH).await?;
+    let (charges, refunds) = unsettled(&state.db, Utc::now() - after, BATCH).await?;
     let mut done = Reconciled::default();
     for row in &charges {
-        match service::reconcile_charge(state, row).await {
+        match reconcile_charge(state, row).await {
             Ok(()) => done.charges += 1,
             Err(err) => {
                 done.failed += 1;
@@ -51,6 +64,130 @@ pub async fn run_once(state: &AppState) -> Result<Reconciled, AppError> {
         tracing::info!(?done, "reconciler run");
     }
     Ok(done)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Charges
+
+/// How often a charge waiting for the customer is checked with Stripe in case its webhook was
+/// missed: a customer may take days, and each check is a Stripe call.
+const WAITING_RECHECK: Span = Span::minutes(15);
+
+/// Charges and refunds the reconciler should look at: unsettled and untouched for `older_than`
+/// (charges waiting for the customer: for [`WAITING_RECHECK`] at least).
+async fn unsettled(
+    db: &impl ConnectionTrait,
+    older_than: chrono::DateTime<Utc>,
+    limit: u64,
+) -> Result<(Vec<charge::Model>, Vec<refund::Model>), AppError> {
+    let waiting_older_than = std::cmp::min(older_than, Utc::now() - WAITING_RECHECK);
+    let charges = charge::Entity::find()
+        .filter(
+            sea_orm::Condition::any()
+                .add(
+                    sea_orm::Condition::all()
+                        .add(charge::Column::Status.eq(ChargeStatus::Pending))
+                        .add(charge::Column::UpdatedAt.lte(older_than)),
+                )
+                .add(
+                    sea_orm::Condition::all()
+                        .add(charge::Column::Status.eq(ChargeStatus::RequiresAction))
+                        .add(charge::Column::UpdatedAt.lte(waiting_older_than)),
+                ),
+        )
+        .order_by_asc(charge::Column::UpdatedAt)
+        .limit(limit)
+        .all(db)
+        .await?;
+    let refunds = refund::Entity::find()
+        .filter(refund::Column::Status.eq(RefundStatus::Pending))
+        .filter(refund::Column::UpdatedAt.lte(older_than))
+        .order_by_asc(refund::Column::UpdatedAt)
+        .limit(limit)
+        .all(db)
+        .await?;
+    Ok((charges, refunds))
+}
+
+/// Settles one charge from Stripe: a pending one is sent again with its own idempotency key
+/// (Stripe replays the first answer, or makes the charge the merchant asked for if it never
+/// arrived); one waiting for the customer is asked about.
+async fn reconcile_charge(state: &AppState, row: &charge::Model) -> Result<(), AppError> {
+    let connection = connection::require(state, &row.merchant_id).await?;
+    let account = connection.account(state)?;
+    // Touched first, so a failing row goes to the back of the queue instead of blocking it.
+    charge::Entity::update_many()
+        .col_expr(charge::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(charge::Column::Id.eq(row.id.as_str()))
+        .exec(&state.db)
+        .await?;
+    match (row.status, row.stripe_payment_intent_id.as_deref()) {
+        (ChargeStatus::Pending, None) => {
+            // Stripe keeps idempotency keys for 24 hours; past that a resend could charge twice.
+            if Utc::now() - row.created_at > Span::hours(23) {
+                tracing::error!(charge_id = %row.id, "pending charge too old to resend; check Stripe's dashboard");
+                return settle(
+                    state,
+                    row,
+                    ChargeOutcome::Declined {
+                        payment_intent_id: None,
+                        code: "unconfirmed".to_owned(),
+                        decline_code: None,
+                        message: "Stripe never confirmed this charge: check Stripe's dashboard before charging again".to_owned(),
+                    },
+                    Actor::Stripe,
+                )
+                .await;
+            }
+            send_to_stripe(state, &account, row).await
+        }
+        (ChargeStatus::RequiresAction, Some(payment_intent_id))
+            if confirmation_expired(&state.db, row).await? =>
+        {
+            // The customer let the link expire: cancel the PaymentIntent so it can't be paid
+            // later behind our back, and tell the merchant it failed.
+            match account.cancel_abandoned_payment(payment_intent_id).await {
+                Ok(()) => {
+                    settle(
+                        state,
+                        row,
+                        ChargeOutcome::Declined {
+                            payment_intent_id: Some(payment_intent_id.to_owned()),
+                            code: CONFIRMATION_EXPIRED.to_owned(),
+                            decline_code: None,
+                            message: "The customer did not confirm before the link expired"
+                                .to_owned(),
+                        },
+                        Actor::Stripe,
+                    )
+                    .await
+                }
+                // Stripe refuses to cancel an intent that succeeded at the last moment: record
+                // what it is.
+                Err(PaymentsError::Api { .. }) => {
+                    let outcome = account.retrieve_payment(payment_intent_id).await?;
+                    settle(state, row, outcome, Actor::Stripe).await
+                }
+                Err(err) => Err(AppError::from(err)),
+            }
+        }
+        (_, Some(payment_intent_id)) => {
+            let outcome = account.retrieve_payment(payment_intent_id).await?;
+            settle(state, row, outcome, Actor::Stripe).await
+        }
+        _ => Ok(()),
+    }
+}
+
+/// True when the newest confirmation link of a charge waiting for its customer has expired
+/// unanswered.
+async fn confirmation_expired(
+    db: &impl ConnectionTrait,
+    row: &charge::Model,
+) -> Result<bool, AppError> {
+    let newest = links::newest_for_charge(db, &row.merchant_id, &row.id).await?;
+    Ok(newest
+        .is_some_and(|link| link.status == LinkStatus::Pending && link.expires_at <= Utc::now()))
 }
 
 /// Runs [`run_once`] now and then every `stripe.reconcile_interval_secs` until `shutdown`.

@@ -6,21 +6,25 @@
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    Set, TransactionTrait,
 };
 
+use super::command::reload;
 use super::dto::ChargeView;
-use super::service::{charge_view, currency_of, parse_line, parse_request_key, reload};
+use super::parse::{currency_of, parse_line, parse_request_key};
+use super::view::charge_view;
 use crate::entities::{booking, charge, new_id, refund};
 use crate::error::{AppError, FieldError};
 use crate::features::activity::service::{self as activity, Actor};
 use crate::features::auth::service::Authenticated;
-use crate::features::notifications::live;
-use crate::features::settings::connection::{self, StripeConnection, payments_error};
-use crate::money::refundable;
+use crate::features::settings::connection::{self, StripeConnection};
+use crate::live;
+use crate::money::{Currency, refundable};
 use crate::payments::operations::RefundSummary;
 use crate::payments::{PaymentsError, StripeAccount};
 use crate::state::AppState;
+use crate::states::{ActivityKind, ChargeStatus, RefundStatus};
 
 /// The Refund form as typed.
 #[derive(Debug, Clone)]
@@ -48,8 +52,42 @@ pub async fn refund(
         .one(db)
         .await?
         .ok_or(AppError::NotFound)?;
+    let asked = check_refund(&row, &form)?;
+    let connection = connection::require(state, merchant_id).await?;
+    let payment_intent_id = row
+        .stripe_payment_intent_id
+        .clone()
+        .ok_or_else(|| AppError::internal("succeeded charge without a PaymentIntent"))?;
+    let new = NewRefund {
+        merchant_id,
+        charge: &row,
+        request_key: &request_key,
+        staff_user_id: &auth.staff_user_id,
+        asked,
+    };
+    let Some(refund_row) = write_refund(db, new).await? else {
+        // The same submission raced this one (a double click): continue with its row.
+        let existing = find_refund_by_request_key(db, merchant_id, &request_key)
+            .await?
+            .ok_or_else(|| AppError::internal("refund vanished after a unique violation"))?;
+        return resume_refund(state, existing).await;
+    };
+    let account = connection.account(state)?;
+    send_refund(state, &account, &refund_row, &payment_intent_id).await?;
+    let row = reload(db, &row.id).await?;
+    charge_view(db, &row).await
+}
+
+/// A refund as the form asked for it: `amount` `None` means whatever is left.
+struct AskedRefund {
+    amount: Option<i64>,
+    reason: String,
+    currency: Currency,
+}
+
+fn check_refund(row: &charge::Model, form: &RefundForm) -> Result<AskedRefund, AppError> {
     let currency = currency_of(&row.currency)?;
-    if row.status != charge::SUCCEEDED {
+    if row.status != ChargeStatus::Succeeded {
         return Err(AppError::field(
             "amount",
             "Only a succeeded charge can be refunded.",
@@ -64,7 +102,7 @@ pub async fn refund(
     )
     .map_err(|m| errors.push(FieldError::new("reason", m)))
     .ok();
-    let requested = if form.amount.trim().is_empty() {
+    let amount = if form.amount.trim().is_empty() {
         None
     } else {
         currency
@@ -76,17 +114,37 @@ pub async fn refund(
     let Some(reason) = reason.filter(|_| errors.is_empty()) else {
         return Err(AppError::validation(errors));
     };
-    let connection = connection::require(state, merchant_id).await?;
-    let payment_intent_id = row
-        .stripe_payment_intent_id
-        .clone()
-        .ok_or_else(|| AppError::internal("succeeded charge without a PaymentIntent"))?;
+    Ok(AskedRefund {
+        amount,
+        reason,
+        currency,
+    })
+}
 
+struct NewRefund<'a> {
+    merchant_id: &'a str,
+    charge: &'a charge::Model,
+    request_key: &'a str,
+    staff_user_id: &'a str,
+    asked: AskedRefund,
+}
+
+/// Commits the refund row if the charge still has that much to refund. Written first: the
+/// charge row is locked until commit, so two refunds can't both take the same refundable rest.
+/// `None` when a row with the same request key won the race.
+async fn write_refund(
+    db: &DatabaseConnection,
+    new: NewRefund<'_>,
+) -> Result<Option<refund::Model>, AppError> {
+    let NewRefund {
+        merchant_id,
+        charge: row,
+        request_key,
+        staff_user_id,
+        asked,
+    } = new;
     let now = Utc::now();
-    let id = new_id();
     let txn = db.begin().await?;
-    // Written first: the charge row is locked until commit, so two refunds can't both take the
-    // same refundable rest.
     charge::Entity::update_many()
         .col_expr(charge::Column::UpdatedAt, Expr::value(now))
         .filter(charge::Column::Id.eq(row.id.as_str()))
@@ -96,58 +154,52 @@ pub async fn refund(
     let pending: i64 = refund::Entity::find()
         .filter(refund::Column::MerchantId.eq(merchant_id))
         .filter(refund::Column::ChargeId.eq(row.id.as_str()))
-        .filter(refund::Column::Status.eq(refund::PENDING))
+        .filter(refund::Column::Status.eq(RefundStatus::Pending))
         .all(&txn)
         .await?
         .iter()
         .map(|r| r.amount)
         .sum();
     let left = refundable(fresh.amount, fresh.refunded_amount + pending);
-    let amount = requested.unwrap_or(left);
+    let amount = asked.amount.unwrap_or(left);
     if left <= 0 || amount > left {
         txn.rollback().await?;
         let message = if left <= 0 {
             "This charge has been refunded in full.".to_owned()
         } else {
-            format!("At most {} can be refunded.", currency.format(left))
+            format!("At most {} can be refunded.", asked.currency.format(left))
         };
         return Err(AppError::field("amount", message));
     }
+    let id = new_id();
     let inserted = refund::ActiveModel {
-        id: Set(id.clone()),
+        idempotency_key: Set(format!("cof-refund-{id}")),
+        id: Set(id),
         merchant_id: Set(merchant_id.to_owned()),
         charge_id: Set(row.id.clone()),
-        request_key: Set(request_key.clone()),
-        idempotency_key: Set(format!("cof-refund-{id}")),
+        request_key: Set(request_key.to_owned()),
         amount: Set(amount),
-        reason: Set(reason),
-        status: Set(refund::PENDING.to_owned()),
+        reason: Set(asked.reason),
+        status: Set(RefundStatus::Pending),
         stripe_refund_id: Set(None),
         failure_message: Set(None),
-        created_by_staff_id: Set(Some(auth.staff_user_id.clone())),
+        created_by_staff_id: Set(Some(staff_user_id.to_owned())),
         created_at: Set(now),
         updated_at: Set(now),
     }
     .insert(&txn)
     .await;
-    let refund_row = match inserted {
+    match inserted {
         Ok(r) => {
             txn.commit().await?;
-            r
+            Ok(Some(r))
         }
         Err(err) if crate::error::is_unique_violation(&err) => {
             txn.rollback().await?;
-            let existing = find_refund_by_request_key(db, merchant_id, &request_key)
-                .await?
-                .ok_or_else(|| AppError::internal("refund vanished after a unique violation"))?;
-            return resume_refund(state, existing).await;
+            Ok(None)
         }
-        Err(err) => return Err(err.into()),
-    };
-    let account = connection.account(state)?;
-    send_refund(state, &account, &refund_row, &payment_intent_id).await?;
-    let row = reload(db, &row.id).await?;
-    charge_view(db, &row).await
+        Err(err) => Err(err.into()),
+    }
 }
 
 async fn find_refund_by_request_key(
@@ -164,7 +216,7 @@ async fn find_refund_by_request_key(
 
 async fn resume_refund(state: &AppState, row: refund::Model) -> Result<ChargeView, AppError> {
     let charge_row = reload(&state.db, &row.charge_id).await?;
-    if row.status == refund::PENDING {
+    if row.status == RefundStatus::Pending {
         let connection = connection::require(state, &row.merchant_id).await?;
         let account = connection.account(state)?;
         let payment_intent_id = charge_row
@@ -195,7 +247,7 @@ pub(crate) async fn send_refund(
     {
         Ok(summary) => settle_refund(state, row, &summary).await,
         Err(PaymentsError::Api { message, .. }) => mark_refund_failed(state, row, &message).await,
-        Err(err) => Err(payments_error(err)),
+        Err(err) => Err(AppError::from(err)),
     }
 }
 
@@ -205,14 +257,14 @@ async fn mark_refund_failed(
     message: &str,
 ) -> Result<(), AppError> {
     refund::Entity::update_many()
-        .col_expr(refund::Column::Status, Expr::value(refund::FAILED))
+        .col_expr(refund::Column::Status, Expr::value(RefundStatus::Failed))
         .col_expr(
             refund::Column::FailureMessage,
             Expr::value(message.chars().take(500).collect::<String>()),
         )
         .col_expr(refund::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(refund::Column::Id.eq(row.id.as_str()))
-        .filter(refund::Column::Status.eq(refund::PENDING))
+        .filter(refund::Column::Status.eq(RefundStatus::Pending))
         .exec(&state.db)
         .await?;
     Ok(())
@@ -251,14 +303,14 @@ async fn settle_refund(
     }
     let txn = db.begin().await?;
     let won = refund::Entity::update_many()
-        .col_expr(refund::Column::Status, Expr::value(refund::SUCCEEDED))
+        .col_expr(refund::Column::Status, Expr::value(RefundStatus::Succeeded))
         .col_expr(
             refund::Column::StripeRefundId,
             Expr::value(summary.id.clone()),
         )
         .col_expr(refund::Column::UpdatedAt, Expr::value(now))
         .filter(refund::Column::Id.eq(row.id.as_str()))
-        .filter(refund::Column::Status.eq(refund::PENDING))
+        .filter(refund::Column::Status.eq(RefundStatus::Pending))
         .exec(&txn)
         .await?
         .rows_affected
@@ -284,7 +336,7 @@ async fn settle_refund(
         &charge_row.merchant_id,
         &charge_row.customer_id,
         actor,
-        activity::REFUND,
+        ActivityKind::Refund,
         summary_text,
     )
     .await?;
@@ -343,10 +395,7 @@ pub async fn reconcile_refunds(
         return Ok(());
     };
     let account = connection.account(state)?;
-    let refunds = account
-        .list_refunds(payment_intent_id)
-        .await
-        .map_err(payments_error)?;
+    let refunds = account.list_refunds(payment_intent_id).await?;
     for summary in refunds {
         if let Some(ours) = &summary.our_refund_id {
             if let Some(row) = refund::Entity::find_by_id(ours.clone())
@@ -382,7 +431,7 @@ async fn record_dashboard_refund(
         idempotency_key: Set(summary.id.clone()),
         amount: Set(summary.amount),
         reason: Set("Refunded in Stripe's dashboard".to_owned()),
-        status: Set(refund::SUCCEEDED.to_owned()),
+        status: Set(RefundStatus::Succeeded),
         stripe_refund_id: Set(Some(summary.id.clone())),
         failure_message: Set(None),
         created_by_staff_id: Set(None),
@@ -407,7 +456,7 @@ async fn record_dashboard_refund(
         &updated.merchant_id,
         &updated.customer_id,
         Actor::Stripe,
-        activity::REFUND,
+        ActivityKind::Refund,
         format!(
             "Refunded {} of {} in Stripe's dashboard",
             currency.format(summary.amount),

@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use super::dto::{CustomerDetail, CustomerPage, CustomerPayments};
+use super::dto::{CustomerDetail, CustomerPage};
 use crate::error::AppError;
 
 #[server(endpoint = "list_customers")]
@@ -12,27 +12,19 @@ pub async fn list_customers(
     before: Option<String>,
 ) -> Result<CustomerPage, AppError> {
     use super::service;
-    crate::state::respond(
-        async move {
-            let state = crate::state::app_state()?;
-            let auth = crate::features::auth::session::require_staff().await?;
-            let page = service::PageRequest::parse(after.as_deref(), before.as_deref())?;
-            service::list(&state.db, &auth.merchant_id, &query, page).await
-        }
-        .await,
-    )
+    crate::features::auth::session::as_staff(|state, auth| async move {
+        let page = service::PageRequest::parse(after.as_deref(), before.as_deref())?;
+        service::list(&state.db, &auth.merchant_id, &query, page).await
+    })
+    .await
 }
 
 #[server(endpoint = "get_customer")]
 pub async fn get_customer(id: String) -> Result<CustomerDetail, AppError> {
-    crate::state::respond(
-        async move {
-            let state = crate::state::app_state()?;
-            let auth = crate::features::auth::session::require_staff().await?;
-            super::service::get(&state.db, &auth.merchant_id, &id).await
-        }
-        .await,
-    )
+    crate::features::auth::session::as_staff(|state, auth| async move {
+        super::service::get(&state.db, &auth.merchant_id, &id).await
+    })
+    .await
 }
 
 #[server(endpoint = "create_customer")]
@@ -44,19 +36,14 @@ pub async fn create_customer(
     notes: String,
 ) -> Result<CustomerDetail, AppError> {
     use super::service;
-    crate::state::respond(
-        async move {
-            let state = crate::state::app_state()?;
-            let auth = crate::features::auth::session::require_staff().await?;
-            let input =
-                service::CustomerInput::parse(&first_name, &last_name, &email, &phone, &notes)?;
-            let customer = service::create(&state.db, &auth.merchant_id, input).await?;
-            tracing::info!(customer_id = %customer.id, "customer created");
-            leptos_axum::redirect(&format!("/customers/{}", customer.id));
-            Ok(customer)
-        }
-        .await,
-    )
+    crate::features::auth::session::as_staff(|state, auth| async move {
+        let input = service::CustomerInput::parse(&first_name, &last_name, &email, &phone, &notes)?;
+        let customer = service::create(&state.db, &auth.merchant_id, input).await?;
+        tracing::info!(customer_id = %customer.id, "customer created");
+        leptos_axum::redirect(&format!("/customers/{}", customer.id));
+        Ok(customer)
+    })
+    .await
 }
 
 #[server(endpoint = "update_customer")]
@@ -69,30 +56,11 @@ pub async fn update_customer(
     notes: String,
 ) -> Result<CustomerDetail, AppError> {
     use super::service;
-    crate::state::respond(
-        async move {
-            let state = crate::state::app_state()?;
-            let auth = crate::features::auth::session::require_staff().await?;
-            let input =
-                service::CustomerInput::parse(&first_name, &last_name, &email, &phone, &notes)?;
-            let customer = service::update(&state.db, &auth.merchant_id, &id, input).await?;
-            leptos_axum::redirect(&format!("/customers/{}", customer.id));
-            Ok(customer)
-        }
-        .await,
-    )
-}
-
-/// The payment side of the profile: Payment Options, Notifications, bookings, charges, activity
-/// and what the Actions panel may offer.
-#[server(endpoint = "get_customer_payments")]
-pub async fn get_customer_payments(customer_id: String) -> Result<CustomerPayments, AppError> {
-    crate::state::respond(
-        async move {
-            let state = crate::state::app_state()?;
-            let auth = crate::features::auth::session::require_staff().await?;
-            super::payments::customer_payments(&state, &auth.merchant_id, &customer_id).await
-        }
-        .await,
-    )
+    crate::features::auth::session::as_staff(|state, auth| async move {
+        let input = service::CustomerInput::parse(&first_name, &last_name, &email, &phone, &notes)?;
+        let customer = service::update(&state.db, &auth.merchant_id, &id, input).await?;
+        leptos_axum::redirect(&format!("/customers/{}", customer.id));
+        Ok(customer)
+    })
+    .await
 }

@@ -41,20 +41,3 @@ pub fn full_name(first: &str, last: &str) -> String {
         format!("{first} {last}")
     }
 }
-
-/// Everything about payments on one customer's profile; refetched as one piece when the server
-/// says something changed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CustomerPayments {
-    pub payment_options: Vec<crate::features::payment_options::dto::PaymentOptionView>,
-    pub notifications: Vec<crate::features::card_requests::dto::NotificationView>,
-    pub card_request: crate::features::card_requests::dto::CardRequestAction,
-    pub bookings: Vec<crate::features::bookings::dto::BookingView>,
-    pub charges: Vec<crate::features::charges::dto::ChargeView>,
-    pub activity: Vec<crate::features::activity::dto::ActivityView>,
-    /// Why cards can't be added or charged now ("Connect MioPay (Stripe) in Settings first.");
-    /// `None` when they can.
-    pub payments_blocked_reason: Option<String>,
-    /// The merchant's currency (ISO 4217, lower case) for new bookings and charges.
-    pub currency: String,
-}

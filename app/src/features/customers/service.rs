@@ -109,7 +109,7 @@ fn to_detail(model: customer::Model) -> CustomerDetail {
         email: model.email,
         phone: model.phone,
         notes: model.notes,
-        created_on: model.created_at.format("%Y-%m-%d").to_string(),
+        created_on: crate::time::day(model.created_at),
     }
 }
 

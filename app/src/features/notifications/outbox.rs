@@ -14,25 +14,21 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, SubsecRound, Utc};
-use lettre::message::header::ContentType;
-use lettre::message::{Mailbox, MultiPart, SinglePart};
-use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Tls, TlsParameters};
-use lettre::{Address, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use rand::Rng;
 use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DatabaseConnection,
     EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
-use secrecy::ExposeSecret;
 use tokio::sync::Notify;
 
-use crate::config::SmtpConfig;
 use crate::domain::EmailAddress;
 use crate::entities::new_id;
-use crate::entities::outbox_email::{self, FAILED, QUEUED, SENDING, SENT};
+use crate::entities::outbox_email;
 use crate::error::AppError;
+use crate::states::{EmailKind, EmailState};
+
+pub use super::mailer::{Mailer, SendError};
 
 /// After this many attempts a transiently failing email is marked `failed`.
 pub const MAX_ATTEMPTS: i32 = 8;
@@ -44,15 +40,13 @@ pub const SMTP_TIMEOUT: Duration = Duration::from_secs(15);
 const BATCH: usize = 20;
 const POLL_INTERVAL: Duration = Duration::from_secs(1);
 const MESSAGE_ID_DOMAIN: &str = "cardonfile.local";
-const MAX_ERROR_LEN: usize = 300;
 
 /// An email to send on a merchant's behalf.
 #[derive(Debug, Clone)]
 pub struct NewEmail {
     pub merchant_id: String,
     pub customer_id: Option<String>,
-    /// `card_request`, `card_saved_notice`, …
-    pub kind: String,
+    pub kind: EmailKind,
     pub recipient: EmailAddress,
     /// The merchant's display name, shown in From.
     pub from_name: String,
@@ -89,7 +83,7 @@ pub async fn enqueue<C: ConnectionTrait>(conn: &C, email: NewEmail) -> Result<St
         body_text: Set(email.body_text),
         body_html: Set(email.body_html),
         message_id: Set(message_id),
-        state: Set(QUEUED.to_owned()),
+        state: Set(EmailState::Queued),
         attempts: Set(0),
         next_attempt_at: Set(now),
         lease_until: Set(None),
@@ -122,176 +116,6 @@ static WAKE: Notify = Notify::const_new();
 /// Wakes the worker now instead of at its next poll (call after committing an [`enqueue`]).
 pub fn wake_worker() {
     WAKE.notify_one();
-}
-
-/// The signal [`wake_worker`] pokes.
-pub fn wake_signal() -> &'static Notify {
-    &WAKE
-}
-
-/// Why a send did not go through.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SendError {
-    /// Worth retrying: connection refused or timed out, SMTP 4xx, TLS hiccup.
-    Transient(String),
-    /// Retrying will not help: SMTP 5xx, an address lettre cannot use.
-    Permanent(String),
-}
-
-/// Sends outbox rows over SMTP.
-#[derive(Clone)]
-pub struct Mailer {
-    transport: AsyncSmtpTransport<Tokio1Executor>,
-    from: Address,
-}
-
-impl std::fmt::Debug for Mailer {
-    // Never print the transport: it holds the SMTP credentials.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Mailer").field("from", &self.from).finish()
-    }
-}
-
-impl Mailer {
-    pub fn from_config(config: &SmtpConfig) -> Result<Self, AppError> {
-        Self::new(config.url.expose_secret(), &config.from, SMTP_TIMEOUT)
-    }
-
-    /// `url`: `smtp://host:port` (plain), `smtp+starttls://…` or `smtps://…`, optionally with
-    /// `user:password@`. `from`: the envelope sender and the address in From.
-    pub fn new(url: &str, from: &str, timeout: Duration) -> Result<Self, AppError> {
-        let bad = |what: &str| AppError::internal(format!("smtp configuration: {what}"));
-        let url = url::Url::parse(url).map_err(|_| bad("smtp.url is not a URL"))?;
-        let host = url
-            .host_str()
-            .ok_or_else(|| bad("smtp.url has no host"))?
-            .to_owned();
-        let (tls, default_port) = match url.scheme() {
-            "smtp" => (None, 25),
-            "smtp+starttls" => (
-                Some(Tls::Required(
-                    TlsParameters::new(host.clone()).map_err(|_| bad("TLS set-up failed"))?,
-                )),
-                587,
-            ),
-            "smtps" => (
-                Some(Tls::Wrapper(
-                    TlsParameters::new(host.clone()).map_err(|_| bad("TLS set-up failed"))?,
-                )),
-                465,
-            ),
-            _ => return Err(bad("smtp.url scheme must be smtp, smtp+starttls or smtps")),
-        };
-        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
-            .port(url.port().unwrap_or(default_port))
-            .timeout(Some(timeout));
-        if let Some(tls) = tls {
-            builder = builder.tls(tls);
-        }
-        if !url.username().is_empty() {
-            // Userinfo is percent-encoded in a URL.
-            let user = percent_decode(url.username()).unwrap_or_else(|| url.username().to_owned());
-            let password = url
-                .password()
-                .map(|p| percent_decode(p).unwrap_or_else(|| p.to_owned()))
-                .unwrap_or_default();
-            builder = builder.credentials(Credentials::new(user, password));
-        }
-        let from: Address = from
-            .parse()
-            .map_err(|_| bad("smtp.from is not an email address"))?;
-        Ok(Self {
-            transport: builder.build(),
-            from,
-        })
-    }
-
-    /// The message exactly as it goes out. lettre's builder assembles and encodes every header.
-    pub fn message(&self, row: &outbox_email::Model) -> Result<Message, SendError> {
-        let permanent = |what: &str| SendError::Permanent(what.to_owned());
-        let to: Address = row
-            .recipient
-            .parse()
-            .map_err(|_| permanent("invalid recipient address"))?;
-        let mut builder = Message::builder()
-            .from(Mailbox::new(Some(row.from_name.clone()), self.from.clone()))
-            .to(Mailbox::new(None, to))
-            .subject(row.subject.clone())
-            .message_id(Some(row.message_id.clone()));
-        if let Some(reply_to) = &row.reply_to {
-            let address: Address = reply_to
-                .parse()
-                .map_err(|_| permanent("invalid reply-to address"))?;
-            builder = builder.reply_to(Mailbox::new(None, address));
-        }
-        builder
-            .multipart(
-                MultiPart::alternative()
-                    .singlepart(
-                        SinglePart::builder()
-                            .header(ContentType::TEXT_PLAIN)
-                            .body(row.body_text.clone()),
-                    )
-                    .singlepart(
-                        SinglePart::builder()
-                            .header(ContentType::TEXT_HTML)
-                            .body(row.body_html.clone()),
-                    ),
-            )
-            .map_err(|_| permanent("the message could not be built"))
-    }
-
-    pub async fn send(&self, row: &outbox_email::Model) -> Result<(), SendError> {
-        let message = self.message(row)?;
-        self.transport
-            .send(message)
-            .await
-            .map(|_| ())
-            .map_err(classify)
-    }
-}
-
-fn percent_decode(s: &str) -> Option<String> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = s.get(i + 1..i + 3)?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
-}
-
-/// A short reason for the Notifications list and the log. lettre's errors carry the server's
-/// reply or the I/O error, never our credentials.
-fn classify(err: lettre::transport::smtp::Error) -> SendError {
-    let mut reason = err.to_string();
-    if let Some(code) = err.status() {
-        reason = format!("SMTP {code}: {reason}");
-    }
-    let reason = shorten(&reason);
-    if err.is_permanent() {
-        SendError::Permanent(reason)
-    } else {
-        SendError::Transient(reason)
-    }
-}
-
-fn shorten(reason: &str) -> String {
-    let one_line: String = reason
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    match one_line.char_indices().nth(MAX_ERROR_LEN) {
-        Some((cut, _)) => format!("{}…", &one_line[..cut]),
-        None => one_line,
-    }
 }
 
 /// The wait before attempt `attempts + 1`: 2 s doubling per attempt, ±20 % jitter, at most 15 min.
@@ -334,10 +158,10 @@ fn due(at: DateTime<Utc>) -> Condition {
     Condition::all()
         .add(
             Condition::any()
-                .add(outbox_email::Column::State.eq(QUEUED))
+                .add(outbox_email::Column::State.eq(EmailState::Queued))
                 .add(
                     Condition::all()
-                        .add(outbox_email::Column::State.eq(SENDING))
+                        .add(outbox_email::Column::State.eq(EmailState::Sending))
                         .add(outbox_email::Column::LeaseUntil.lt(at)),
                 ),
         )
@@ -392,7 +216,10 @@ async fn mark_sending<C: ConnectionTrait>(
     only_if: Option<Condition>,
 ) -> Result<u64, AppError> {
     let mut update = outbox_email::Entity::update_many()
-        .col_expr(outbox_email::Column::State, Expr::value(SENDING))
+        .col_expr(
+            outbox_email::Column::State,
+            Expr::value(EmailState::Sending),
+        )
         .col_expr(outbox_email::Column::LeaseUntil, Expr::value(lease))
         .col_expr(
             outbox_email::Column::Attempts,
@@ -432,7 +259,7 @@ async fn record(
         Ok(()) => {
             tracing::info!(outbox_id = %row.id, kind = %row.kind, attempts = row.attempts, "email sent");
             update
-                .col_expr(C::State, Expr::value(SENT))
+                .col_expr(C::State, Expr::value(EmailState::Sent))
                 .col_expr(C::SentAt, Expr::value(at))
                 .col_expr(C::LastError, Expr::value(Option::<String>::None))
         }
@@ -440,27 +267,27 @@ async fn record(
             let wait = backoff(row.attempts);
             tracing::warn!(outbox_id = %row.id, attempts = row.attempts, retry_in_s = wait.as_secs(), %reason, "email not sent; will retry");
             update
-                .col_expr(C::State, Expr::value(QUEUED))
+                .col_expr(C::State, Expr::value(EmailState::Queued))
                 .col_expr(C::NextAttemptAt, Expr::value(plus(at, wait)))
                 .col_expr(C::LastError, Expr::value(reason.clone()))
         }
         Err(SendError::Transient(reason) | SendError::Permanent(reason)) => {
             tracing::warn!(outbox_id = %row.id, attempts = row.attempts, %reason, "email failed");
             update
-                .col_expr(C::State, Expr::value(FAILED))
+                .col_expr(C::State, Expr::value(EmailState::Failed))
                 .col_expr(C::LastError, Expr::value(reason.clone()))
         }
     };
     let result = update
         .filter(C::Id.eq(row.id.as_str()))
-        .filter(C::State.eq(SENDING))
+        .filter(C::State.eq(EmailState::Sending))
         .filter(C::LeaseUntil.eq(lease))
         .exec(db)
         .await?;
     if result.rows_affected > 0
         && let Some(customer_id) = &row.customer_id
     {
-        super::live::publish(&row.merchant_id, customer_id);
+        crate::live::publish(&row.merchant_id, customer_id);
     }
     if result.rows_affected == 0 {
         // The lease ran out and another worker has the row: its outcome wins.

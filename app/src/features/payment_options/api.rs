@@ -10,14 +10,10 @@ use crate::error::AppError;
 /// if needed) for the Payment Element in the Actions panel.
 #[server(endpoint = "start_payment_option")]
 pub async fn start_payment_option(customer_id: String) -> Result<PaymentOptionSetup, AppError> {
-    crate::state::respond(
-        async move {
-            let state = crate::state::app_state()?;
-            let auth = crate::features::auth::session::require_staff().await?;
-            super::service::start(&state, &auth, &customer_id).await
-        }
-        .await,
-    )
+    crate::features::auth::session::as_staff(|state, auth| async move {
+        super::create::start(&state, &auth, &customer_id).await
+    })
+    .await
 }
 
 /// Create Payment Option, step 2, after Stripe.js confirmed the SetupIntent: records the card as
@@ -27,26 +23,18 @@ pub async fn save_payment_option(
     customer_id: String,
     setup_intent_id: String,
 ) -> Result<PaymentOptionView, AppError> {
-    crate::state::respond(
-        async move {
-            let state = crate::state::app_state()?;
-            let auth = crate::features::auth::session::require_staff().await?;
-            super::service::save(&state, &auth, &customer_id, &setup_intent_id).await
-        }
-        .await,
-    )
+    crate::features::auth::session::as_staff(|state, auth| async move {
+        super::create::save(&state, &auth, &customer_id, &setup_intent_id).await
+    })
+    .await
 }
 
 #[server(endpoint = "make_default_payment_option")]
 pub async fn make_default_payment_option(payment_option_id: String) -> Result<(), AppError> {
-    crate::state::respond(
-        async move {
-            let state = crate::state::app_state()?;
-            let auth = crate::features::auth::session::require_staff().await?;
-            super::service::make_default(&state, &auth, &payment_option_id).await
-        }
-        .await,
-    )
+    crate::features::auth::session::as_staff(|state, auth| async move {
+        super::service::make_default(&state, &auth, &payment_option_id).await
+    })
+    .await
 }
 
 /// Remove: detaches the card at Stripe and keeps the row (with the reason) for history. A card
@@ -56,12 +44,8 @@ pub async fn remove_payment_option(
     payment_option_id: String,
     reason: String,
 ) -> Result<(), AppError> {
-    crate::state::respond(
-        async move {
-            let state = crate::state::app_state()?;
-            let auth = crate::features::auth::session::require_staff().await?;
-            super::service::remove(&state, &auth, &payment_option_id, &reason).await
-        }
-        .await,
-    )
+    crate::features::auth::session::as_staff(|state, auth| async move {
+        super::service::remove(&state, &auth, &payment_option_id, &reason).await
+    })
+    .await
 }

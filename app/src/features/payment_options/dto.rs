@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::features::card_requests::dto::CardView;
+use crate::cards::CardView;
 
 /// Whether a card can still be charged by its printed expiry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -37,4 +37,22 @@ pub struct PaymentOptionSetup {
     pub publishable_key: String,
     pub stripe_js_url: String,
     pub business_name: String,
+}
+
+/// A customer's cards as the card actions need them (Create Payment Option, New booking,
+/// Charge): the cards, whether payments are possible now, and the merchant's currency.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CardsOnFile {
+    pub payment_options: Vec<PaymentOptionView>,
+    /// Why cards can't be added or charged now ("Connect MioPay (Stripe) in Settings first.");
+    /// `None` when they can.
+    pub payments_blocked_reason: Option<String>,
+    /// The merchant's currency (ISO 4217, lower case) for new bookings and charges.
+    pub currency: String,
+}
+
+/// Page data that holds a customer's cards (the profile's). The card actions take the page's
+/// own resource and read their part through this, so they need not know the page above them.
+pub trait WithCards: Clone + Send + Sync + Serialize + for<'de> Deserialize<'de> + 'static {
+    fn cards(&self) -> &CardsOnFile;
 }

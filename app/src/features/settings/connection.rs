@@ -11,8 +11,8 @@ use super::dto::StripeConnectionView;
 use crate::config::Mode;
 use crate::entities::stripe_connection;
 use crate::error::{AppError, FieldError};
+use crate::payments::StripeAccount;
 use crate::payments::keys::{self, KeyMode};
-use crate::payments::{PaymentsError, StripeAccount};
 use crate::state::AppState;
 
 /// An opened connection, ready for Stripe calls. Lives only for the request that needs it.
@@ -27,7 +27,7 @@ pub struct StripeConnection {
 impl StripeConnection {
     pub fn account(&self, state: &AppState) -> Result<StripeAccount, AppError> {
         StripeAccount::new(&self.secret_key, &state.stripe_endpoint(self.emulated))
-            .map_err(payments_error)
+            .map_err(AppError::from)
     }
 }
 
@@ -37,19 +37,6 @@ fn secret_context(merchant_id: &str) -> String {
 
 fn webhook_context(merchant_id: &str) -> String {
     format!("stripe_connections.webhook_secret:{merchant_id}")
-}
-
-pub fn payments_error(err: PaymentsError) -> AppError {
-    match err {
-        PaymentsError::InvalidKey => {
-            AppError::field("secret_key", "Stripe did not accept this secret key.")
-        }
-        PaymentsError::Unavailable(detail) => {
-            tracing::warn!(%detail, "stripe unavailable");
-            AppError::StripeUnavailable
-        }
-        other => AppError::internal(other),
-    }
 }
 
 pub async fn load(
@@ -173,11 +160,9 @@ pub async fn connect(
             "Demo mode accepts Stripe test keys only.",
         ));
     }
-    let account = StripeAccount::new(&parsed.secret, &state.stripe_endpoint(false))
-        .map_err(payments_error)?
+    let account = StripeAccount::new(&parsed.secret, &state.stripe_endpoint(false))?
         .account()
-        .await
-        .map_err(payments_error)?;
+        .await?;
     save(
         state,
         merchant_id,
@@ -214,9 +199,8 @@ pub async fn connect_demo(
     let suffix = random_suffix();
     let secret_key = SecretString::from(format!("sk_test_{suffix}"));
     let publishable_key = format!("pk_test_{suffix}");
-    let account =
-        StripeAccount::new(&secret_key, &state.stripe_endpoint(true)).map_err(payments_error)?;
-    let summary = account.account().await.map_err(payments_error)?;
+    let account = StripeAccount::new(&secret_key, &state.stripe_endpoint(true))?;
+    let summary = account.account().await?;
     let webhook_url = state
         .config
         .base_url
@@ -224,8 +208,7 @@ pub async fn connect_demo(
         .map_err(AppError::internal)?;
     let endpoint = account
         .create_webhook_endpoint(webhook_url.as_str())
-        .await
-        .map_err(payments_error)?;
+        .await?;
     let webhook_secret = SecretString::from(
         endpoint
             .secret

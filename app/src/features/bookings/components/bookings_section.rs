@@ -1,14 +1,17 @@
 use leptos::prelude::*;
 
 use crate::features::bookings::dto::BookingView;
-use crate::features::charges::components::{ChargeLauncher, ChargeTarget};
 
 /// The profile's **Bookings**: each booking with its money (Total, Paid, Balance), its status and
 /// its card, and **Charge balance** while something is owed.
 #[component]
-pub fn BookingsSection(bookings: Vec<BookingView>) -> impl IntoView {
-    // The Charge dialog belongs to the profile; without it the bookings still show.
-    let launcher = use_context::<ChargeLauncher>();
+pub fn BookingsSection(
+    bookings: Vec<BookingView>,
+    /// Opens the Charge dialog for a booking's balance; without it the bookings still show.
+    #[prop(optional)]
+    charge_balance: Option<Callback<BookingView>>,
+) -> impl IntoView {
+    let launcher = charge_balance;
     let body = if bookings.is_empty() {
         view! {
             <p class="empty-state">"No bookings yet. Use New booking in Actions to add one."</p>
@@ -44,7 +47,7 @@ pub(crate) fn status_class(label: &str) -> &'static str {
 }
 
 #[component]
-fn BookingItem(booking: BookingView, launcher: Option<ChargeLauncher>) -> impl IntoView {
+fn BookingItem(booking: BookingView, launcher: Option<Callback<BookingView>>) -> impl IntoView {
     let title_id = format!("booking-{}", booking.id);
     let participants = match booking.participants {
         1 => "1 participant".to_owned(),
@@ -61,7 +64,7 @@ fn BookingItem(booking: BookingView, launcher: Option<ChargeLauncher>) -> impl I
                 class="button"
                 aria-haspopup="dialog"
                 aria-describedby=described_by
-                on:click=move |_| launcher.0.set(Some(ChargeTarget::Booking(target.clone())))
+                on:click=move |_| launcher.run(target.clone())
             >
                 "Charge balance"
             </button>

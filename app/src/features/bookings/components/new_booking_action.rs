@@ -4,8 +4,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::error::AppError;
 use crate::features::bookings::api::CreateBooking;
-use crate::features::customers::dto::CustomerPayments;
-use crate::features::payment_options::dto::{ExpiryState, PaymentOptionView};
+use crate::features::payment_options::dto::{ExpiryState, PaymentOptionView, WithCards};
 use crate::ui::dialog::Dialog;
 use crate::ui::form::{FormAlert, LastError, SubmitButton, TextField, last_error};
 
@@ -22,9 +21,9 @@ const BUTTON_ID: &str = "new-booking";
 /// update, and the action (its errors) and what was typed must survive it. Only the parts that
 /// come from it — the currency and the customer's cards — follow it.
 #[component]
-pub fn NewBookingAction(
+pub fn NewBookingAction<P: WithCards>(
     customer_id: String,
-    payments: Resource<Result<CustomerPayments, AppError>>,
+    payments: Resource<Result<P, AppError>>,
 ) -> impl IntoView {
     let create = ServerAction::<CreateBooking>::new();
     let error = last_error(create.value());
@@ -126,8 +125,8 @@ fn field_message(error: LastError, field: &'static str) -> Signal<Option<String>
 
 /// The amount as typed, with the merchant's currency code beside it (and read with it).
 #[component]
-fn TotalField(
-    payments: Resource<Result<CustomerPayments, AppError>>,
+fn TotalField<P: WithCards>(
+    payments: Resource<Result<P, AppError>>,
     error: LastError,
 ) -> impl IntoView {
     let message = field_message(error, "total");
@@ -148,7 +147,7 @@ fn TotalField(
                 <span class="currency-code" id="field-total-currency">
                     <Transition fallback=|| ()>
                         {move || Suspend::new(async move {
-                            payments.await.ok().map(|p| p.currency.to_uppercase())
+                            payments.await.ok().map(|p| p.cards().currency.to_uppercase())
                         })}
                     </Transition>
                 </span>
@@ -171,8 +170,8 @@ fn card_label(option: &PaymentOptionView) -> String {
 
 /// The customer's cards on file, the default one chosen, or No card.
 #[component]
-fn CardField(
-    payments: Resource<Result<CustomerPayments, AppError>>,
+fn CardField<P: WithCards>(
+    payments: Resource<Result<P, AppError>>,
     error: LastError,
 ) -> impl IntoView {
     let message = field_message(error, "payment_option_id");
@@ -183,7 +182,7 @@ fn CardField(
                 <select id="field-payment_option_id" disabled=true><option>"Loading…"</option></select>
             }>
                 {move || Suspend::new(async move {
-                    let options = payments.await.map(|p| p.payment_options).unwrap_or_default();
+                    let options = payments.await.map(|p| p.cards().payment_options.clone()).unwrap_or_default();
                     let has_default = options.iter().any(|o| o.is_default);
                     view! {
                         <select

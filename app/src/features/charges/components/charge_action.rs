@@ -58,7 +58,7 @@ pub fn ChargeAction(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::features::card_requests::dto::CardView;
+    use crate::cards::CardView;
 
     fn card(expiry: ExpiryState) -> PaymentOptionView {
         PaymentOptionView {

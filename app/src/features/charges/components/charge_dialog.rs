@@ -9,9 +9,11 @@ use super::{CHARGE_BUTTON_ID, ChargeLauncher, ChargeTarget};
 use crate::error::AppError;
 use crate::features::charges::api::ChargePaymentOption;
 use crate::features::charges::dto::ChargeView;
-use crate::features::customers::dto::CustomerPayments;
-use crate::features::payment_options::dto::{ExpiryState, PaymentOptionView};
+use crate::features::payment_options::dto::{
+    CardsOnFile, ExpiryState, PaymentOptionView, WithCards,
+};
 use crate::money::Currency;
+use crate::states::ChargeStatus;
 use crate::ui::dialog::{CloseButton, Dialog};
 use crate::ui::form::{LastError, SubmitButton, TextField, last_error};
 
@@ -21,11 +23,11 @@ type ChargeAction = ServerAction<ChargePaymentOption>;
 /// [`ChargeLauncher`] is set. Every answer from the server refreshes the profile, so the
 /// booking's balance and the Payments list follow.
 #[component]
-pub fn ChargeDialog(
+pub fn ChargeDialog<P: WithCards>(
     customer_id: String,
     customer_email: Option<String>,
     /// The profile's payment data: the cards the dialog offers, and whether it can charge.
-    payments: Resource<Result<CustomerPayments, AppError>>,
+    payments: Resource<Result<P, AppError>>,
     on_done: Callback<()>,
 ) -> impl IntoView {
     let launcher = use_context::<ChargeLauncher>().map(|l| l.0);
@@ -35,7 +37,7 @@ pub fn ChargeDialog(
             on_done.run(());
         }
     });
-    let latest = RwSignal::new(None::<CustomerPayments>);
+    let latest = RwSignal::new(None::<CardsOnFile>);
     let dialog = move || {
         let launcher = launcher?;
         let target = launcher.get()?;
@@ -59,13 +61,13 @@ pub fn ChargeDialog(
 /// Copies the payment data out of the resource as it loads. The dialog reads the copy when it
 /// opens, so the profile's refreshes never redraw an open dialog.
 #[component]
-fn LatestPayments(
-    payments: Resource<Result<CustomerPayments, AppError>>,
-    latest: RwSignal<Option<CustomerPayments>>,
+fn LatestPayments<P: WithCards>(
+    payments: Resource<Result<P, AppError>>,
+    latest: RwSignal<Option<CardsOnFile>>,
 ) -> impl IntoView {
     Effect::new(move |_| {
         if let Some(Ok(p)) = payments.get() {
-            latest.set(Some(p));
+            latest.set(Some(p.cards().clone()));
         }
     });
 }
@@ -90,7 +92,7 @@ impl ChargeForm {
         target: &ChargeTarget,
         customer_id: String,
         can_email_receipt: bool,
-        payments: Option<&CustomerPayments>,
+        payments: Option<&CardsOnFile>,
     ) -> Self {
         let live: Vec<&PaymentOptionView> = payments
             .map(|p| {
@@ -176,7 +178,7 @@ fn ChargeDialogBody(
             .value()
             .get()
             .and_then(Result::ok)
-            .filter(|c| c.status != "failed")
+            .filter(|c| c.status != ChargeStatus::Failed)
     });
     // Focus goes back to the button that opened the dialog; if a refresh removed it (a booking
     // paid in full loses its Charge balance), to the Actions panel's Charge.
@@ -221,7 +223,7 @@ fn ChargeFields(
     Effect::new(move |_| {
         if charge
             .value()
-            .with(|v| matches!(v, Some(Ok(c)) if c.status == "failed"))
+            .with(|v| matches!(v, Some(Ok(c)) if c.status == ChargeStatus::Failed))
         {
             request_key.set(new_request_key());
         }
@@ -231,7 +233,7 @@ fn ChargeFields(
             .value()
             .get()
             .and_then(Result::ok)
-            .filter(|c| c.status == "failed")
+            .filter(|c| c.status == ChargeStatus::Failed)
             .map(|c| view! { <p class="alert" role="alert">{c.status_label}</p> })
     };
     let ChargeForm {
@@ -345,12 +347,12 @@ pub(super) fn RetryableAlert(error: LastError, pending: Memo<bool>) -> impl Into
 /// and Close.
 #[component]
 fn ChargeResult(result: ChargeView) -> impl IntoView {
-    let message = match result.status.as_str() {
-        "succeeded" => format!("Charged {} to {}", result.amount_text, result.card),
-        "requires_action" => {
+    let message = match result.status {
+        ChargeStatus::Succeeded => format!("Charged {} to {}", result.amount_text, result.card),
+        ChargeStatus::RequiresAction => {
             "Waiting for the customer to confirm — we emailed them a link".to_owned()
         }
-        _ => format!(
+        ChargeStatus::Pending | ChargeStatus::Failed => format!(
             "{} The result will show under Payments.",
             result.status_label
         ),
@@ -367,7 +369,7 @@ fn ChargeResult(result: ChargeView) -> impl IntoView {
         }
     });
     view! {
-        <p class="notice charges-result" role="status" data-status=result.status.clone()>{message}</p>
+        <p class="notice charges-result" role="status" data-status=result.status.as_str()>{message}</p>
         <div class="form-actions" node_ref=close><CloseButton label="Close"/></div>
     }
 }
@@ -375,8 +377,8 @@ fn ChargeResult(result: ChargeView) -> impl IntoView {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cards::CardView;
     use crate::features::bookings::dto::BookingView;
-    use crate::features::card_requests::dto::{CardRequestAction, CardView};
 
     fn option(id: &str, last4: &str, is_default: bool, expiry: ExpiryState) -> PaymentOptionView {
         PaymentOptionView {
@@ -395,19 +397,9 @@ mod tests {
         }
     }
 
-    fn payments(options: Vec<PaymentOptionView>) -> CustomerPayments {
-        CustomerPayments {
+    fn payments(options: Vec<PaymentOptionView>) -> CardsOnFile {
+        CardsOnFile {
             payment_options: options,
-            notifications: Vec::new(),
-            card_request: CardRequestAction {
-                blocked_reason: None,
-                recipient: None,
-                validity_days: 7,
-                pending_until: None,
-            },
-            bookings: Vec::new(),
-            charges: Vec::new(),
-            activity: Vec::new(),
             payments_blocked_reason: None,
             currency: "usd".into(),
         }

@@ -7,14 +7,12 @@ use crate::features::charges::api::ResendPaymentConfirmation;
 
 mod charge_action;
 mod charge_dialog;
-mod confirm_payment;
 mod payments_section;
 mod refund_dialog;
 mod request_key;
 
 pub use charge_action::{CHARGE_BUTTON_ID, ChargeAction, charge_blocked_reason};
 pub use charge_dialog::ChargeDialog;
-pub use confirm_payment::ConfirmPayment;
 pub use payments_section::PaymentsSection;
 pub use refund_dialog::RefundDialog;
 

@@ -2,6 +2,7 @@ use leptos::prelude::*;
 
 use super::{ConfirmationResender, RefundLauncher};
 use crate::features::charges::dto::{ChargeView, RefundView};
+use crate::states::ChargeStatus;
 
 /// Payments: the customer's charges, newest first, each with its outcome, who charged it and
 /// what was refunded. A charge with something left to refund offers **Refund**; one waiting for
@@ -56,7 +57,7 @@ fn ChargeItem(charge: ChargeView, refund: Option<RefundLauncher>) -> impl IntoVi
             }
         });
     let resend = use_context::<ConfirmationResender>()
-        .filter(|_| charge.status == "requires_action")
+        .filter(|_| charge.status == ChargeStatus::RequiresAction)
         .map(|resender| view! { <ResendLink resender charge_id=charge.id.clone()/> });
     let refunded = (charge.refunded > 0).then(|| {
         view! { <p class="charge-refunded">{format!("Refunded {}", charge.refunded_text)}</p> }
@@ -69,10 +70,10 @@ fn ChargeItem(charge: ChargeView, refund: Option<RefundLauncher>) -> impl IntoVi
         }
     });
     view! {
-        <li class="charge" data-status=charge.status.clone()>
+        <li class="charge" data-status=charge.status.as_str()>
             <div class="charge-head">
                 <span class="charge-amount">{charge.amount_text.clone()}</span>
-                <span class=format!("charge-status status-{}", charge.status)>{charge.status_label.clone()}</span>
+                <span class=format!("charge-status status-{}", charge.status.as_str())>{charge.status_label.clone()}</span>
             </div>
             <p class="charge-what">{what}</p>
             <p class="muted small">{format!("{} · {} · by {}", charge.card, charge.at, charge.by)}</p>
@@ -123,7 +124,7 @@ fn ResendLink(resender: ConfirmationResender, charge_id: String) -> impl IntoVie
 #[component]
 fn RefundItem(refund: RefundView) -> impl IntoView {
     view! {
-        <li class="refund" data-status=refund.status.clone()>
+        <li class="refund" data-status=refund.status.as_str()>
             <span class="refund-amount">{refund.amount_text}</span>
             " "
             <span class="refund-status">{refund.status_label}</span>
@@ -138,6 +139,7 @@ fn RefundItem(refund: RefundView) -> impl IntoView {
 #[cfg(all(test, feature = "ssr"))]
 mod render_tests {
     use super::*;
+    use crate::states::RefundStatus;
 
     fn charge() -> ChargeView {
         ChargeView {
@@ -149,7 +151,7 @@ mod render_tests {
             amount: 5_000,
             amount_text: "$50.00".into(),
             card: "Visa •••• 4242".into(),
-            status: "succeeded".into(),
+            status: ChargeStatus::Succeeded,
             status_label: "Succeeded".into(),
             failure_code: None,
             refunded: 1_000,
@@ -161,7 +163,7 @@ mod render_tests {
                 amount: 1_000,
                 amount_text: "$10.00".into(),
                 reason: "Rain day".into(),
-                status: "succeeded".into(),
+                status: RefundStatus::Succeeded,
                 status_label: "Refunded".into(),
                 by: "Sam Staff".into(),
                 at: "2026-07-02 09:00 UTC".into(),
@@ -201,7 +203,7 @@ mod render_tests {
     #[test]
     fn nothing_left_to_refund_offers_no_refund() {
         let mut declined = charge();
-        declined.status = "failed".into();
+        declined.status = ChargeStatus::Failed;
         declined.status_label = "Declined: insufficient funds".into();
         declined.refunded = 0;
         declined.refundable = 0;
@@ -218,7 +220,7 @@ mod render_tests {
     #[test]
     fn a_charge_waiting_for_its_customer_offers_resend_link() {
         let mut waiting = charge();
-        waiting.status = "requires_action".into();
+        waiting.status = ChargeStatus::RequiresAction;
         waiting.status_label = "Waiting for the customer to confirm".into();
         waiting.refunded = 0;
         waiting.refundable = 0;

@@ -10,6 +10,7 @@ use super::request_key::new_request_key;
 use crate::features::charges::api::RefundCharge;
 use crate::features::charges::dto::{ChargeView, RefundView};
 use crate::money::Currency;
+use crate::states::RefundStatus;
 use crate::ui::dialog::{CloseButton, Dialog};
 use crate::ui::form::{SubmitButton, TextField, last_error};
 
@@ -48,8 +49,8 @@ fn new_refund(before: &ChargeView, after: &ChargeView) -> Option<RefundView> {
 /// (nothing yet, an error, or a refund Stripe refused).
 fn finished_message(before: &ChargeView, after: &ChargeView) -> Option<String> {
     match new_refund(before, after) {
-        Some(r) if r.status == "failed" => None,
-        Some(r) if r.status == "succeeded" => {
+        Some(r) if r.status == RefundStatus::Failed => None,
+        Some(r) if r.status == RefundStatus::Succeeded => {
             Some(format!("Refunded {} to {}", r.amount_text, after.card))
         }
         Some(r) => Some(format!("{}: {}", r.status_label, r.amount_text)),
@@ -99,7 +100,7 @@ fn RefundFields(charge: ChargeView, refund: RefundAction) -> impl IntoView {
         refund.value().get().and_then(Result::ok).and_then(|after| {
             before
                 .with_value(|b| new_refund(b, &after))
-                .filter(|r| r.status == "failed")
+                .filter(|r| r.status == RefundStatus::Failed)
                 .map(|r| r.status_label)
         })
     });
@@ -153,14 +154,15 @@ fn RefundResult(message: String) -> impl IntoView {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::states::ChargeStatus;
 
-    fn refund(id: &str, status: &str, label: &str) -> RefundView {
+    fn refund(id: &str, status: RefundStatus, label: &str) -> RefundView {
         RefundView {
             id: id.into(),
             amount: 1_000,
             amount_text: "$10.00".into(),
             reason: "Rain day".into(),
-            status: status.into(),
+            status,
             status_label: label.into(),
             by: "Sam Staff".into(),
             at: "2026-07-02 09:00 UTC".into(),
@@ -177,7 +179,7 @@ mod tests {
             amount: 5_000,
             amount_text: "$50.00".into(),
             card: "Visa •••• 4242".into(),
-            status: "succeeded".into(),
+            status: ChargeStatus::Succeeded,
             status_label: "Succeeded".into(),
             failure_code: None,
             refunded: 1_000,
@@ -192,16 +194,16 @@ mod tests {
 
     #[test]
     fn the_message_is_about_the_refund_this_dialog_made() {
-        let before = charge(vec![refund("re0", "succeeded", "Refunded")]);
+        let before = charge(vec![refund("re0", RefundStatus::Succeeded, "Refunded")]);
         let after = charge(vec![
-            refund("re0", "succeeded", "Refunded"),
-            refund("re1", "succeeded", "Refunded"),
+            refund("re0", RefundStatus::Succeeded, "Refunded"),
+            refund("re1", RefundStatus::Succeeded, "Refunded"),
         ]);
         assert_eq!(
             finished_message(&before, &after).as_deref(),
             Some("Refunded $10.00 to Visa •••• 4242")
         );
-        let pending = charge(vec![refund("re1", "pending", "Refund pending")]);
+        let pending = charge(vec![refund("re1", RefundStatus::Pending, "Refund pending")]);
         assert_eq!(
             finished_message(&charge(Vec::new()), &pending).as_deref(),
             Some("Refund pending: $10.00")
@@ -212,7 +214,7 @@ mod tests {
     fn a_refused_refund_keeps_the_form() {
         let after = charge(vec![refund(
             "re1",
-            "failed",
+            RefundStatus::Failed,
             "Refund failed: charge disputed",
         )]);
         assert_eq!(finished_message(&charge(Vec::new()), &after), None);

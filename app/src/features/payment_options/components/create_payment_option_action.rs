@@ -9,8 +9,7 @@
 use leptos::prelude::*;
 
 use crate::error::AppError;
-use crate::features::customers::dto::CustomerPayments;
-use crate::features::payment_options::dto::PaymentOptionView;
+use crate::features::payment_options::dto::{PaymentOptionView, WithCards};
 use crate::ui::dialog::Dialog;
 
 const BUTTON_ID: &str = "create-payment-option";
@@ -68,10 +67,10 @@ impl Entry {
 }
 
 #[component]
-pub fn CreatePaymentOptionAction(
+pub fn CreatePaymentOptionAction<P: WithCards>(
     customer_id: String,
     /// The profile's payment data: says whether cards can be added now.
-    payments: Resource<Result<CustomerPayments, AppError>>,
+    payments: Resource<Result<P, AppError>>,
 ) -> impl IntoView {
     let entry = Entry::new();
     // Stripe.js objects are browser-only and not `Send`.
@@ -128,7 +127,7 @@ pub fn CreatePaymentOptionAction(
                     payments
                         .await
                         .ok()
-                        .map(|p| view! { <CreateButton blocked=p.payments_blocked_reason start/> })
+                        .map(|p| view! { <CreateButton blocked=p.cards().payments_blocked_reason.clone() start/> })
                 })}
             </Transition>
             {move || entry.saved.get().map(|message| view! { <p class="notice" role="status">{message}</p> })}

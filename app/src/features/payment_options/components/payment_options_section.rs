@@ -188,7 +188,7 @@ fn RemoveDialog(
 #[cfg(all(test, feature = "ssr"))]
 mod render_tests {
     use super::*;
-    use crate::features::card_requests::dto::CardView;
+    use crate::cards::CardView;
 
     fn option(id: &str, brand: &str, last4: &str, expiry: ExpiryState) -> PaymentOptionView {
         PaymentOptionView {

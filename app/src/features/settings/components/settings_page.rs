@@ -2,6 +2,7 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use crate::features::auth::components::{BusinessNameSignal, DemoPaymentsSignal};
 use crate::features::settings::api::{
     ConnectDemoStripe, ConnectStripe, DisconnectStripe, UpdateBusinessName, UpdateCardLinkValidity,
     UpdateCurrency, get_settings,
@@ -9,7 +10,6 @@ use crate::features::settings::api::{
 use crate::features::settings::dto::StripeConnectionView;
 use crate::money::CURRENCIES;
 use crate::ui::form::{FormAlert, SubmitButton, TextField, last_error};
-use crate::ui::layout::{BusinessNameSignal, DemoPaymentsSignal};
 use crate::ui::status::LoadError;
 
 #[component]

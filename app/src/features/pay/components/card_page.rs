@@ -6,10 +6,11 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use crate::cards::CardView;
 use crate::error::AppError;
-use crate::features::card_requests::api::load_card_page;
-use crate::features::card_requests::dto::{CardPage, CardView};
-use crate::features::charges::components::ConfirmPayment;
+use crate::features::pay::api::load_card_page;
+use crate::features::pay::components::ConfirmPayment;
+use crate::features::pay::dto::CardPage;
 use crate::ui::status::set_http_status;
 
 #[component]
@@ -235,8 +236,9 @@ mod browser {
     use leptos::prelude::*;
 
     use super::{FormState, Phase};
-    use crate::features::card_requests::api::complete_card_setup;
-    use crate::features::card_requests::dto::{CardSetup, CardView};
+    use crate::cards::CardView;
+    use crate::features::pay::api::complete_card_setup;
+    use crate::features::pay::dto::CardSetup;
     use crate::stripe_js::{self, Appearance, ConfirmOutcome, Elements, Stripe};
 
     const LOAD_FAILED: &str =
@@ -390,7 +392,7 @@ mod tests {
 #[cfg(all(test, feature = "ssr"))]
 mod render_tests {
     use super::*;
-    use crate::features::card_requests::dto::CardSetup;
+    use crate::features::pay::dto::CardSetup;
 
     fn render(view: impl FnOnce() -> AnyView) -> String {
         let owner = Owner::new();

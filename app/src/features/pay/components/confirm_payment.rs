@@ -6,9 +6,9 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::features::card_requests::components::PayDone;
-use crate::features::card_requests::dto::CardSetup;
 use crate::features::charges::dto::{PaymentConfirmed, PaymentToConfirm};
+use crate::features::pay::components::PayDone;
+use crate::features::pay::dto::CardSetup;
 
 /// Where the page is; the button is usable only in `Ready`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -154,9 +154,9 @@ mod browser {
 
     use super::{ConfirmState, Phase};
     use crate::error::AppError;
-    use crate::features::card_requests::dto::CardSetup;
-    use crate::features::charges::api::complete_payment_confirmation;
     use crate::features::charges::dto::{PaymentConfirmed, PaymentToConfirm};
+    use crate::features::pay::api::complete_payment_confirmation;
+    use crate::features::pay::dto::CardSetup;
     use crate::stripe_js::{self, ConfirmOutcome, Stripe};
 
     const LOAD_FAILED: &str =

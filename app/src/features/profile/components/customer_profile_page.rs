@@ -8,16 +8,18 @@ use crate::error::AppError;
 use crate::features::activity::components::ActivitySection;
 use crate::features::bookings::components::{BookingsSection, NewBookingAction};
 use crate::features::card_requests::api::SendCardRequest;
-use crate::features::card_requests::components::{NotificationsSection, SendEmailAction};
+use crate::features::card_requests::components::SendEmailAction;
 use crate::features::charges::components::{
-    ChargeAction, ChargeDialog, ChargeLauncher, ConfirmationResender, PaymentsSection,
-    RefundDialog, RefundLauncher, charge_blocked_reason,
+    ChargeAction, ChargeDialog, ChargeLauncher, ChargeTarget, ConfirmationResender,
+    PaymentsSection, RefundDialog, RefundLauncher, charge_blocked_reason,
 };
-use crate::features::customers::api::{get_customer, get_customer_payments};
+use crate::features::customers::api::get_customer;
 use crate::features::customers::dto::CustomerDetail;
+use crate::features::notifications::components::NotificationsSection;
 use crate::features::payment_options::components::{
     CreatePaymentOptionAction, PaymentOptionsSection,
 };
+use crate::features::profile::api::get_customer_payments;
 use crate::ui::status::{LoadError, NotFound};
 
 /// The customer's profile: contact details, Payment Information, Notifications, and the Actions
@@ -54,7 +56,11 @@ fn Profile(customer: CustomerDetail) -> impl IntoView {
     let payments = Resource::new(move || customer_id.clone(), get_customer_payments);
     let refresh = Callback::new(move |()| payments.refetch());
     // A booking's Charge balance opens the Charge dialog through this.
-    provide_context(ChargeLauncher(RwSignal::new(None)));
+    let charge_launcher = ChargeLauncher(RwSignal::new(None));
+    provide_context(charge_launcher);
+    let charge_balance = Callback::new(move |booking| {
+        charge_launcher.0.set(Some(ChargeTarget::Booking(booking)));
+    });
     // A charge's Refund opens the Refund dialog through this.
     provide_context(RefundLauncher(RwSignal::new(None)));
     // A waiting charge's Resend link, and its answer, through this.
@@ -100,9 +106,9 @@ fn Profile(customer: CustomerDetail) -> impl IntoView {
                             Ok(p) => view! {
                                 <section class="card" aria-labelledby="payment-heading">
                                     <h2 id="payment-heading">"Payment Information"</h2>
-                                    <PaymentOptionsSection options=p.payment_options on_change=refresh/>
+                                    <PaymentOptionsSection options=p.cards.payment_options on_change=refresh/>
                                 </section>
-                                <BookingsSection bookings=p.bookings/>
+                                <BookingsSection bookings=p.bookings charge_balance/>
                                 <PaymentsSection charges=p.charges/>
                                 <NotificationsSection items=p.notifications/>
                                 <ActivitySection items=p.activity/>
@@ -124,7 +130,7 @@ fn Profile(customer: CustomerDetail) -> impl IntoView {
                             Suspend::new(async move {
                                 payments.await.ok().map(|p| view! {
                                     <SendEmailAction customer_id state=p.card_request send open=dialog_open/>
-                                    <ChargeAction blocked_reason=charge_blocked_reason(p.payments_blocked_reason.as_deref(), &p.payment_options)/>
+                                    <ChargeAction blocked_reason=charge_blocked_reason(p.cards.payments_blocked_reason.as_deref(), &p.cards.payment_options)/>
                                 })
                             })
                         }}

@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use crate::features::card_requests::dto::NotificationView;
+use crate::features::notifications::dto::NotificationView;
 
 /// Notifications: every email sent about this customer, newest first, with where it got to.
 #[component]
@@ -33,11 +33,11 @@ fn NotificationItem(item: NotificationView) -> impl IntoView {
         n => Some(format!("{n} attempts")),
     };
     view! {
-        <li class="notification" data-state=item.state.clone()>
+        <li class="notification" data-state=item.state.as_str()>
             <div class="notification-head">
                 <strong>{item.title}</strong>
                 <span class="muted">" to "{item.recipient}</span>
-                <span class=format!("badge state-{}", item.state)>{item.state_label}</span>
+                <span class=format!("badge state-{}", item.state.as_str())>{item.state_label}</span>
             </div>
             <p class="muted small">
                 {item

@@ -4,10 +4,11 @@
 use sea_orm::{EntityTrait, PaginatorTrait};
 
 use super::dto::CustomerPayments;
-use super::service::find_model;
 use crate::entities::stripe_connection;
 use crate::error::AppError;
-use crate::features::{activity, bookings, card_requests, charges, payment_options};
+use crate::features::customers::service::find_model;
+use crate::features::payment_options::dto::CardsOnFile;
+use crate::features::{activity, bookings, card_requests, charges, notifications, payment_options};
 use crate::state::AppState;
 
 pub async fn customer_payments(
@@ -23,18 +24,18 @@ pub async fn customer_payments(
         .await?
         > 0;
     Ok(CustomerPayments {
-        payment_options: payment_options::service::for_customer(db, merchant_id, customer_id)
+        cards: CardsOnFile {
+            payment_options: payment_options::view::for_customer(db, merchant_id, customer_id)
+                .await?,
+            payments_blocked_reason: (!connected)
+                .then(|| "Connect MioPay (Stripe) in Settings first.".to_owned()),
+            currency: merchant.currency.clone(),
+        },
+        notifications: notifications::view::for_customer(db, merchant_id, customer_id).await?,
+        card_request: card_requests::view::card_request_action(db, &merchant, &customer, connected)
             .await?,
-        notifications: card_requests::service::notifications(db, merchant_id, customer_id).await?,
-        card_request: card_requests::service::card_request_action(
-            db, &merchant, &customer, connected,
-        )
-        .await?,
-        bookings: bookings::service::for_customer(db, merchant_id, customer_id).await?,
-        charges: charges::service::for_customer(db, merchant_id, customer_id).await?,
+        bookings: bookings::view::for_customer(db, merchant_id, customer_id).await?,
+        charges: charges::view::for_customer(db, merchant_id, customer_id).await?,
         activity: activity::service::for_customer(db, merchant_id, customer_id).await?,
-        payments_blocked_reason: (!connected)
-            .then(|| "Connect MioPay (Stripe) in Settings first.".to_owned()),
-        currency: merchant.currency,
     })
 }

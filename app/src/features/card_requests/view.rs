@@ -1,0 +1,38 @@
+//! Card requests, read side: what the Actions panel offers for Send Email / Resend.
+
+use sea_orm::ConnectionTrait;
+
+use super::dto::CardRequestAction;
+use crate::entities::{customer, merchant};
+use crate::error::AppError;
+use crate::features::customers::dto::full_name;
+use crate::features::links::service as links;
+use crate::time::minute;
+
+/// What the Actions panel offers for Send Email / Resend.
+pub async fn card_request_action(
+    db: &impl ConnectionTrait,
+    merchant: &merchant::Model,
+    customer: &customer::Model,
+    connected: bool,
+) -> Result<CardRequestAction, AppError> {
+    let pending = links::pending_card_request(db, &merchant.id, &customer.id).await?;
+    let blocked_reason = if !connected {
+        Some("Connect MioPay (Stripe) in Settings to send card requests.".to_owned())
+    } else if customer.email.is_none() {
+        Some("Add an email address to this customer to send a card request.".to_owned())
+    } else {
+        None
+    };
+    Ok(CardRequestAction {
+        blocked_reason,
+        recipient: customer.email.as_ref().map(|email| {
+            format!(
+                "{} <{email}>",
+                full_name(&customer.first_name, &customer.last_name)
+            )
+        }),
+        validity_days: u32::try_from(merchant.card_link_validity_days).unwrap_or(7),
+        pending_until: pending.map(|r| minute(r.expires_at)),
+    })
+}

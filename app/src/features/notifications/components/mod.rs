@@ -1,0 +1,3 @@
+mod notifications_section;
+
+pub use notifications_section::NotificationsSection;
