@@ -7,7 +7,9 @@ use chrono::{Duration, NaiveTime, Utc};
 use reqwest::StatusCode;
 use sea_orm::{ActiveModelTrait, Set};
 
-use crate::world::{BookingPage, CreateBooking, UpdateCurrency, location, path_of, spawn_app};
+use crate::world::{
+    ActorKind, BookingPage, CreateBooking, UpdateCurrency, location, path_of, spawn_app,
+};
 
 /// A `datetime-local` value `days` from today at `time`.
 fn local_input(days: i64, time: &str) -> String {
@@ -106,7 +108,7 @@ async fn a_booking_is_stored_unpaid_in_the_merchants_currency_and_shows_on_the_p
         entries[0].summary,
         "Booked Sunset kayak tour on 2031-07-14 18:30 — $1,250.50"
     );
-    assert_eq!(entries[0].actor, "staff");
+    assert_eq!(entries[0].actor, ActorKind::Staff);
 
     // "No card" is a choice of its own.
     let without_card = shop
@@ -434,7 +436,7 @@ async fn a_currency_change_applies_to_new_bookings_only() {
     assert_eq!(second.balance_text, "€99.50");
 
     let profile = shop.profile().await;
-    assert_eq!(profile.currency, "eur");
+    assert_eq!(profile.cards.currency, "eur");
     let by_id = |id: &str| {
         profile
             .bookings

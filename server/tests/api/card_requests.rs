@@ -14,9 +14,9 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, Query
 use serde_json::Value;
 
 use crate::world::{
-    AppError, ConnectDemoStripe, DisconnectStripe, LoadCardPage, MAX_GUESSES_PER_CLIENT,
-    SendCardRequest, Stripe, UpdateCardLinkValidity, WEBHOOK_SECRET, eventually, link_digest,
-    mailer, outbox, spawn_app,
+    AppError, CardSource, ConnectDemoStripe, DisconnectStripe, EmailKind, EmailState, LinkStatus,
+    LoadCardPage, MAX_GUESSES_PER_CLIENT, NotificationState, SendCardRequest, Stripe,
+    UpdateCardLinkValidity, WEBHOOK_SECRET, eventually, link_digest, mailer, outbox, spawn_app,
 };
 
 #[tokio::test]
@@ -40,7 +40,7 @@ async fn a_card_request_travels_by_email_and_its_link_puts_the_card_on_file() {
     assert_eq!(sent.recipient, "jane@example.com");
     // Stored: only the token's digest, an expiry seven days out, who sent it.
     let request = app.card_requests().await.remove(0);
-    assert_eq!(request.status, "pending");
+    assert_eq!(request.status, LinkStatus::Pending);
     assert_eq!(request.token_hash.len(), 64);
     let days = (request.expires_at - request.created_at).num_days();
     assert_eq!(days, 7);
@@ -52,7 +52,7 @@ async fn a_card_request_travels_by_email_and_its_link_puts_the_card_on_file() {
         .unwrap();
     assert!(stored.stripe_customer_id.unwrap().starts_with("cus_"));
     let queued = shop.profile().await;
-    assert_eq!(queued.notifications[0].state, "queued");
+    assert_eq!(queued.notifications[0].state, NotificationState::Queued);
     assert!(queued.card_request.pending_until.is_some());
 
     assert_eq!(app.deliver_emails().await, 1);
@@ -72,10 +72,16 @@ async fn a_card_request_travels_by_email_and_its_link_puts_the_card_on_file() {
     let token = app.link_in_email(message);
     assert_eq!(token.len(), 43);
     assert_eq!(request.token_hash, link_digest(&token));
-    assert_eq!(shop.profile().await.notifications[0].state, "sent");
+    assert_eq!(
+        shop.profile().await.notifications[0].state,
+        NotificationState::Sent
+    );
 
     let customer = app.open_link(&token).await;
-    assert_eq!(shop.profile().await.notifications[0].state, "opened");
+    assert_eq!(
+        shop.profile().await.notifications[0].state,
+        NotificationState::Opened
+    );
     let page = customer.card_page().await.unwrap();
     assert_eq!(page.merchant_name, "Harbour Tours");
     assert_eq!(page.customer_first_name, "Jane");
@@ -100,15 +106,15 @@ async fn a_card_request_travels_by_email_and_its_link_puts_the_card_on_file() {
         .unwrap();
     assert!(option.stripe_payment_method_id.starts_with("pm_"));
     assert!(option.is_default);
-    assert_eq!(option.source, "customer_link");
+    assert_eq!(option.source, CardSource::CustomerLink);
     let after = shop.profile().await;
     let line = format!(
         "Visa •••• 4242 — expires {:02}/{:02}",
         option.exp_month,
         option.exp_year % 100
     );
-    assert_eq!(after.payment_options.len(), 1);
-    let card = &after.payment_options[0].card;
+    assert_eq!(after.cards.payment_options.len(), 1);
+    let card = &after.cards.payment_options[0].card;
     assert_eq!(card.last4, "4242");
     assert_eq!(
         format!(
@@ -125,7 +131,7 @@ async fn a_card_request_travels_by_email_and_its_link_puts_the_card_on_file() {
     let notifications = &after.notifications;
     assert_eq!(notifications.len(), 2);
     assert_eq!(notifications[0].title, "Card saved notice");
-    assert_eq!(notifications[1].state, "completed");
+    assert_eq!(notifications[1].state, NotificationState::Completed);
 
     // The merchant's notice goes out through the same outbox.
     assert_eq!(app.deliver_emails().await, 1);
@@ -196,9 +202,12 @@ async fn page_and_webhook_completing_together_save_one_card_and_send_one_notice(
     })
     .await;
     assert_eq!(app.count("payment_options").await, 1);
-    assert_eq!(app.emails_of_kind("card_saved_notice").await.len(), 1);
+    assert_eq!(
+        app.emails_of_kind(EmailKind::CardSavedNotice).await.len(),
+        1
+    );
     let request = app.card_requests().await.remove(0);
-    assert_eq!(request.status, "completed");
+    assert_eq!(request.status, LinkStatus::Completed);
 }
 
 #[tokio::test]
@@ -212,13 +221,13 @@ async fn expired_revoked_tampered_and_unknown_links_each_get_their_own_answer() 
     // Resend: the first link is revoked, the second works.
     let second = shop.send_and_read_link().await;
     assert_ne!(first, second);
-    let statuses: Vec<String> = app
+    let statuses: Vec<LinkStatus> = app
         .card_requests()
         .await
         .into_iter()
         .map(|r| r.status)
         .collect();
-    assert_eq!(statuses, vec!["revoked", "pending"]);
+    assert_eq!(statuses, vec![LinkStatus::Revoked, LinkStatus::Pending]);
 
     let revoked = app.open_link(&first).await.card_page().await.unwrap_err();
     assert_eq!(revoked.status, StatusCode::GONE);
@@ -262,8 +271,8 @@ async fn expired_revoked_tampered_and_unknown_links_each_get_their_own_answer() 
         }
     );
     let notifications = shop.profile().await.notifications;
-    assert_eq!(notifications[0].state, "expired");
-    assert_eq!(notifications[1].state, "revoked");
+    assert_eq!(notifications[0].state, NotificationState::Expired);
+    assert_eq!(notifications[1].state, NotificationState::Revoked);
     // Nothing was saved by any of it.
     assert_eq!(app.count("payment_options").await, 0);
 }
@@ -298,7 +307,7 @@ async fn send_email_is_refused_with_a_reason_without_stripe_or_an_email_address(
         .await
         .unwrap_err();
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(app.count("card_requests").await, 0);
+    assert_eq!(app.count("customer_links").await, 0);
     assert_eq!(app.count("outbox_emails").await, 0);
 
     // Another merchant's customer is not found, and nothing is sent.
@@ -310,7 +319,7 @@ async fn send_email_is_refused_with_a_reason_without_stripe_or_an_email_address(
     assert_eq!(foreign.status, StatusCode::NOT_FOUND);
     let foreign = other.profile_of(&with_email.id).await.unwrap_err();
     assert_eq!(foreign.status, StatusCode::NOT_FOUND);
-    assert_eq!(app.count("card_requests").await, 0);
+    assert_eq!(app.count("customer_links").await, 0);
 }
 
 #[tokio::test]
@@ -326,8 +335,8 @@ async fn smtp_down_then_up_delivers_the_request_once_and_notifications_show_the_
     let mut at = Utc::now();
     for _ in 0..2 {
         outbox::run_once(&app.db, &mailer, at).await.unwrap();
-        let row = app.emails_of_kind("card_request").await.remove(0);
-        assert_eq!(row.state, "queued");
+        let row = app.emails_of_kind(EmailKind::CardRequest).await.remove(0);
+        assert_eq!(row.state, EmailState::Queued);
         at = row.next_attempt_at + chrono::Duration::milliseconds(1);
     }
     let retrying = shop.profile().await.notifications[0].clone();
@@ -339,7 +348,7 @@ async fn smtp_down_then_up_delivers_the_request_once_and_notifications_show_the_
         .unwrap();
     assert_eq!(app.smtp.messages().len(), 1);
     let sent = shop.profile().await.notifications[0].clone();
-    assert_eq!(sent.state, "sent");
+    assert_eq!(sent.state, NotificationState::Sent);
     assert_eq!(sent.attempts, 3);
 }
 
@@ -566,7 +575,10 @@ async fn duplicate_and_out_of_order_webhooks_change_the_state_once() {
 
     assert_eq!(app.count("stripe_events").await, 3);
     assert_eq!(app.count("payment_options").await, 1);
-    assert_eq!(app.emails_of_kind("card_saved_notice").await.len(), 1);
+    assert_eq!(
+        app.emails_of_kind(EmailKind::CardSavedNotice).await.len(),
+        1
+    );
     // The page's own check afterwards answers with the same card.
     let saved = browser.complete_card_setup().await.unwrap();
     assert_eq!(saved.last4, "4242");

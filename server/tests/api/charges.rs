@@ -15,8 +15,8 @@ use serde_json::Value;
 use stripe_emulator::{Fault, FaultKind, Method, ObjectKind};
 
 use crate::world::{
-    Amounts, ChargePaymentOption, Stripe, eventually, fresh_key, reconcile_refunds, run_reconciler,
-    spawn_app, stripe_connection_of,
+    Amounts, ChargePaymentOption, ChargeStatus, EmailKind, Stripe, eventually, fresh_key,
+    reconcile_refunds, run_reconciler, spawn_app, stripe_connection_of,
 };
 
 #[tokio::test]
@@ -47,14 +47,14 @@ async fn charging_a_booking_balance_pays_it_and_refunds_raise_it_again() {
 
     // A partial charge, then the rest.
     let first = shop.charge(&card, "50", Some(&booking)).await.unwrap();
-    assert_eq!(first.status, "succeeded");
+    assert_eq!(first.status, ChargeStatus::Succeeded);
     assert_eq!(first.status_label, "Succeeded");
     assert_eq!(first.amount_text, "$50.00");
     assert_eq!(first.card, "Visa •••• 4242");
     let row = app.booking(&booking).await;
     assert_eq!((row.paid_amount, row.refunded_amount), (5_000, 0));
     let rest = shop.charge(&card, "70.00", Some(&booking)).await.unwrap();
-    assert_eq!(rest.status, "succeeded");
+    assert_eq!(rest.status, ChargeStatus::Succeeded);
     assert_eq!(app.booking(&booking).await.paid_amount, 12_000);
     let nothing_left = shop.charge(&card, "1", Some(&booking)).await.unwrap_err();
     assert_eq!(nothing_left.code(), "VALIDATION");
@@ -113,7 +113,7 @@ async fn charging_a_booking_balance_pays_it_and_refunds_raise_it_again() {
     assert_eq!(payments.activity[0].who, "Owner Name");
     assert_eq!(payments.charges.len(), 2);
     // Receipts asked for: one per succeeded charge.
-    assert_eq!(app.emails_of_kind("charge_receipt").await.len(), 2);
+    assert_eq!(app.emails_of_kind(EmailKind::ChargeReceipt).await.len(), 2);
 }
 
 #[tokio::test]
@@ -131,8 +131,8 @@ async fn a_double_click_makes_one_charge_and_one_payment_intent() {
     );
     let (a, b) = (a.unwrap(), b.unwrap());
     assert_eq!(a.id, b.id);
-    assert_eq!(a.status, "succeeded");
-    assert_eq!(b.status, "succeeded");
+    assert_eq!(a.status, ChargeStatus::Succeeded);
+    assert_eq!(b.status, ChargeStatus::Succeeded);
     assert_eq!(app.charges().await.len(), 1);
     assert_eq!(shop.payment_intents(), 1);
     // Every request to Stripe for it carried the charge's one idempotency key.
@@ -163,7 +163,7 @@ async fn an_answer_lost_after_stripe_charged_is_retried_with_the_same_key() {
         FaultKind::DropAfterProcessing,
     ));
     let charged = shop.charge(&card, "40", None).await.unwrap();
-    assert_eq!(charged.status, "succeeded");
+    assert_eq!(charged.status, ChargeStatus::Succeeded);
     let posts = app.payment_intent_posts();
     assert_eq!(posts.len(), 2, "{posts:?}");
     assert_eq!(posts[0].idempotency_key, posts[1].idempotency_key);
@@ -192,7 +192,7 @@ async fn stripe_busy_or_down_is_retried_then_reported_and_the_same_submission_fi
         FaultKind::Status(500),
     ));
     let charged = shop.charge(&card, "10", None).await.unwrap();
-    assert_eq!(charged.status, "succeeded");
+    assert_eq!(charged.status, ChargeStatus::Succeeded);
     assert_eq!(app.payment_intent_posts().len(), 3);
     assert_eq!(shop.payment_intents(), 1);
 
@@ -208,7 +208,7 @@ async fn stripe_busy_or_down_is_retried_then_reported_and_the_same_submission_fi
     assert_eq!(refused.status, StatusCode::BAD_GATEWAY);
     assert_eq!(refused.code(), "STRIPE_UNAVAILABLE");
     let waiting = shop.profile().await.charges[0].clone();
-    assert_eq!(waiting.status, "pending");
+    assert_eq!(waiting.status, ChargeStatus::Pending);
     assert_eq!(waiting.status_label, "Checking with Stripe…");
     assert_eq!(shop.payment_intents(), 1);
 
@@ -230,7 +230,7 @@ async fn stripe_busy_or_down_is_retried_then_reported_and_the_same_submission_fi
 
     // Stripe is back: the same submission (same request key) completes, once.
     let done = shop.charge_with_key(&card, "11", None, &key).await.unwrap();
-    assert_eq!(done.status, "succeeded");
+    assert_eq!(done.status, ChargeStatus::Succeeded);
     assert_eq!(done.id, waiting.id);
     assert_eq!(shop.payment_intents(), 2);
     assert_eq!(app.charges().await.len(), 2);
@@ -258,13 +258,13 @@ async fn the_reconciler_settles_a_charge_whose_outcome_was_never_recorded() {
     assert_eq!(lost.code(), "STRIPE_UNAVAILABLE");
     assert_eq!(shop.payment_intents(), 1, "Stripe did charge");
     let row = &app.charges().await[0];
-    assert_eq!(row.status, charge::PENDING);
+    assert_eq!(row.status, ChargeStatus::Pending);
     assert!(row.stripe_payment_intent_id.is_none());
 
     let done = run_reconciler(&app.state).await.unwrap();
     assert_eq!(done.charges, 1);
     let row = &app.charges().await[0];
-    assert_eq!(row.status, charge::SUCCEEDED);
+    assert_eq!(row.status, ChargeStatus::Succeeded);
     assert!(
         row.stripe_payment_intent_id
             .as_deref()
@@ -329,7 +329,7 @@ async fn each_decline_is_recorded_with_its_own_reason_and_never_retried() {
         };
         let before = app.payment_intent_posts().len();
         let declined = shop.charge(&card, "15", None).await.unwrap();
-        assert_eq!(declined.status, "failed", "{test_card}");
+        assert_eq!(declined.status, ChargeStatus::Failed, "{test_card}");
         assert_eq!(declined.failure_code.as_deref(), Some(code), "{test_card}");
         assert_eq!(declined.status_label, label, "{test_card}");
         assert_eq!(
@@ -353,10 +353,10 @@ async fn authentication_required_emails_a_confirm_link_and_the_customer_complete
         .booking("Glacier hike", Amounts::unpaid(8_000), Some(&card))
         .await;
     let waiting = shop.charge(&card, "80", Some(&booking)).await.unwrap();
-    assert_eq!(waiting.status, "requires_action");
+    assert_eq!(waiting.status, ChargeStatus::RequiresAction);
     assert_eq!(waiting.status_label, "Waiting for the customer to confirm");
     assert_eq!(app.booking(&booking).await.paid_amount, 0);
-    let emails = app.emails_of_kind("payment_confirmation").await;
+    let emails = app.emails_of_kind(EmailKind::PaymentConfirmation).await;
     assert_eq!(emails.len(), 1);
     assert_eq!(emails[0].recipient, "jane@example.com");
     assert_eq!(
@@ -381,7 +381,7 @@ async fn authentication_required_emails_a_confirm_link_and_the_customer_complete
 
     // The webhook settles it (the page's own check would too, whichever comes first).
     eventually("the charge to succeed", async || {
-        app.charges().await[0].status == charge::SUCCEEDED
+        app.charges().await[0].status == ChargeStatus::Succeeded
     })
     .await;
     let done = customer.complete_payment().await.unwrap();
@@ -390,7 +390,7 @@ async fn authentication_required_emails_a_confirm_link_and_the_customer_complete
     let profile = shop.profile().await;
     assert_eq!(profile.charges[0].status_label, "Succeeded");
     // The merchant is told; the link is used up.
-    let notices = app.emails_of_kind("payment_outcome_notice").await;
+    let notices = app.emails_of_kind(EmailKind::PaymentOutcomeNotice).await;
     assert_eq!(notices.len(), 1);
     assert_eq!(
         notices[0].subject,
@@ -569,7 +569,7 @@ async fn resend_link_replaces_the_confirm_link_and_a_card_request_leaves_it_alon
         .await;
     shop.charge(&card, "45", Some(&booking)).await.unwrap();
     let charge_id = app.charges().await[0].id.clone();
-    let first = app.link_in(&app.emails_of_kind("payment_confirmation").await[0].body_text);
+    let first = app.link_in(&app.emails_of_kind(EmailKind::PaymentConfirmation).await[0].body_text);
 
     // Asking the same customer for another card is another matter: the confirm link still works.
     shop.send_card_request("").await.unwrap();
@@ -579,7 +579,7 @@ async fn resend_link_replaces_the_confirm_link_and_a_card_request_leaves_it_alon
     // Resend: a second email with a new link; the first link is revoked.
     let resent = shop.resend_payment_confirmation(&charge_id).await.unwrap();
     assert_eq!(resent, "jane@example.com");
-    let emails = app.emails_of_kind("payment_confirmation").await;
+    let emails = app.emails_of_kind(EmailKind::PaymentConfirmation).await;
     assert_eq!(emails.len(), 2);
     let second = emails
         .iter()
@@ -615,7 +615,12 @@ async fn resend_link_replaces_the_confirm_link_and_a_card_request_leaves_it_alon
         refused.errors()[0].message,
         "This payment is no longer waiting for the customer (succeeded)."
     );
-    assert_eq!(app.emails_of_kind("payment_confirmation").await.len(), 2);
+    assert_eq!(
+        app.emails_of_kind(EmailKind::PaymentConfirmation)
+            .await
+            .len(),
+        2
+    );
 
     // Another merchant cannot resend this charge's link.
     let other = app.merchant("Other Tours").await;
@@ -635,8 +640,8 @@ async fn a_failed_challenge_keeps_the_charge_waiting_and_a_second_try_pays_it_on
         .await;
     let card = shop.card_on_file("pm_card_authenticationRequired").await;
     let waiting = shop.charge(&card, "35", None).await.unwrap();
-    assert_eq!(waiting.status, "requires_action");
-    let emails = app.emails_of_kind("payment_confirmation").await;
+    assert_eq!(waiting.status, ChargeStatus::RequiresAction);
+    let emails = app.emails_of_kind(EmailKind::PaymentConfirmation).await;
     let token = app.link_in(&emails[0].body_text);
     let customer = app.open_link(&token).await;
     let page = customer.card_page().await.unwrap();
@@ -652,7 +657,7 @@ async fn a_failed_challenge_keeps_the_charge_waiting_and_a_second_try_pays_it_on
         customer.complete_payment().await.unwrap_err().code(),
         "SETUP_INCOMPLETE"
     );
-    assert_eq!(app.charges().await[0].status, charge::REQUIRES_ACTION);
+    assert_eq!(app.charges().await[0].status, ChargeStatus::RequiresAction);
 
     // They try again and pass: the payment is recorded once.
     customer.confirm_payment(&page, "complete").await;
@@ -663,7 +668,7 @@ async fn a_failed_challenge_keeps_the_charge_waiting_and_a_second_try_pays_it_on
             .wait_for_webhooks(Duration::from_secs(10))
             .await
     );
-    assert_eq!(app.charges().await[0].status, charge::SUCCEEDED);
+    assert_eq!(app.charges().await[0].status, ChargeStatus::Succeeded);
     assert_eq!(shop.payment_intents(), 1);
     assert_eq!(app.count_activity("charge_succeeded").await, 1);
 }
@@ -681,12 +686,12 @@ async fn a_charge_whose_confirm_link_expires_is_cancelled_at_stripe_and_reported
         .await;
     shop.charge(&card, "90", Some(&booking)).await.unwrap();
     let row = app.charges().await.remove(0);
-    assert_eq!(row.status, charge::REQUIRES_ACTION);
+    assert_eq!(row.status, ChargeStatus::RequiresAction);
     // The link's days pass without an answer (and the reconciler last looked long ago).
     let long_ago = Utc::now() - chrono::Duration::days(8);
-    app::entities::card_request::Entity::update_many()
+    app::entities::customer_link::Entity::update_many()
         .col_expr(
-            app::entities::card_request::Column::ExpiresAt,
+            app::entities::customer_link::Column::ExpiresAt,
             Expr::value(Utc::now() - chrono::Duration::minutes(1)),
         )
         .exec(&app.db)
@@ -701,7 +706,7 @@ async fn a_charge_whose_confirm_link_expires_is_cancelled_at_stripe_and_reported
     run_reconciler(&app.state).await.unwrap();
 
     let row = app.charges().await.remove(0);
-    assert_eq!(row.status, charge::FAILED);
+    assert_eq!(row.status, ChargeStatus::Failed);
     assert_eq!(row.failure_code.as_deref(), Some("confirmation_expired"));
     let view = shop.profile().await.charges[0].clone();
     assert_eq!(
@@ -724,7 +729,7 @@ async fn a_charge_whose_confirm_link_expires_is_cancelled_at_stripe_and_reported
         .unwrap();
     assert_eq!(intent["status"], "canceled");
     assert_eq!(app.booking(&booking).await.paid_amount, 0);
-    let notices = app.emails_of_kind("payment_outcome_notice").await;
+    let notices = app.emails_of_kind(EmailKind::PaymentOutcomeNotice).await;
     assert_eq!(notices.len(), 1);
     assert_eq!(notices[0].subject, "Jane Doe's payment of $90.00 failed");
 }

@@ -15,7 +15,9 @@ use sea_orm::{ColumnTrait, Database, EntityTrait, PaginatorTrait, QueryFilter};
 use secrecy::SecretString;
 use stripe_emulator::{Emulator, EmulatorConfig, Fault, FaultKind, Method, ObjectKind};
 
-use crate::world::{Browser, ChargePaymentOption, WEBHOOK_SECRET, insert_card, test_keys};
+use crate::world::{
+    Browser, ChargePaymentOption, ChargeStatus, WEBHOOK_SECRET, insert_card, test_keys,
+};
 
 /// The server binary with its own SQLite file, talking to `stripe_base` for pasted keys.
 struct ChildServer {
@@ -181,7 +183,7 @@ async fn a_server_killed_between_the_stripe_call_and_the_commit_settles_the_char
     );
     let rows = charge::Entity::find().all(&db).await.unwrap();
     assert_eq!(rows.len(), 1);
-    assert_eq!(rows[0].status, charge::PENDING);
+    assert_eq!(rows[0].status, ChargeStatus::Pending);
     assert!(rows[0].stripe_payment_intent_id.is_none());
 
     // Restarted on the same database: the reconciler settles the charge from Stripe at start-up.
@@ -194,7 +196,7 @@ async fn a_server_killed_between_the_stripe_call_and_the_commit_settles_the_char
             .await
             .unwrap()
             .unwrap();
-        if row.status == charge::SUCCEEDED {
+        if row.status == ChargeStatus::Succeeded {
             assert!(row.stripe_payment_intent_id.is_some());
             break;
         }

@@ -8,13 +8,15 @@ use app::entities::outbox_email;
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 
-use crate::world::{AppError, MAIL_FROM, TestApp, mailer, outbox, spawn_app};
+use crate::world::{
+    AppError, EmailKind, EmailState, MAIL_FROM, TestApp, mailer, outbox, spawn_app,
+};
 
 fn email(merchant_id: &str, from_name: &str, subject: &str) -> outbox::NewEmail {
     outbox::NewEmail {
         merchant_id: merchant_id.to_owned(),
         customer_id: None,
-        kind: "card_request".into(),
+        kind: EmailKind::CardRequest,
         recipient: EmailAddress::parse("jane@example.com").unwrap(),
         from_name: from_name.into(),
         reply_to: Some(EmailAddress::parse("owner@acme.example").unwrap()),
@@ -57,7 +59,7 @@ async fn a_queued_email_is_delivered_once_with_its_stored_message_id() {
     .await
     .unwrap();
     let queued = row(&app, &id).await;
-    assert_eq!(queued.state, "queued");
+    assert_eq!(queued.state, EmailState::Queued);
     assert!(queued.message_id.starts_with('<') && queued.message_id.ends_with('>'));
 
     let mailer = mailer(&sink.url());
@@ -111,7 +113,7 @@ async fn a_queued_email_is_delivered_once_with_its_stored_message_id() {
     assert!(message.data.contains("https://example.test/pay/abc"));
 
     let sent = row(&app, &id).await;
-    assert_eq!(sent.state, "sent");
+    assert_eq!(sent.state, EmailState::Sent);
     assert_eq!(sent.attempts, 1);
     assert!(sent.sent_at.is_some());
     assert!(sent.lease_until.is_none());
@@ -132,7 +134,7 @@ async fn smtp_down_then_back_delivers_exactly_once_with_the_attempts_recorded() 
     // Connection refused.
     assert_eq!(outbox::run_once(&app.db, &down, now).await.unwrap(), 1);
     let first = row(&app, &id).await;
-    assert_eq!(first.state, "queued");
+    assert_eq!(first.state, EmailState::Queued);
     assert_eq!(first.attempts, 1);
     assert!(first.last_error.is_some());
     let wait = first.next_attempt_at - now;
@@ -163,7 +165,7 @@ async fn smtp_down_then_back_delivers_exactly_once_with_the_attempts_recorded() 
         now += hour(1);
         assert_eq!(outbox::run_once(&app.db, &up, now).await.unwrap(), 1);
         let retried = row(&app, &id).await;
-        assert_eq!(retried.state, "queued");
+        assert_eq!(retried.state, EmailState::Queued);
         assert_eq!(retried.attempts, attempts);
         assert!(retried.last_error.is_some());
     }
@@ -176,7 +178,7 @@ async fn smtp_down_then_back_delivers_exactly_once_with_the_attempts_recorded() 
     assert_eq!(outbox::run_once(&app.db, &up, now).await.unwrap(), 0);
     assert_eq!(sink.messages().len(), 1);
     let sent = row(&app, &id).await;
-    assert_eq!(sent.state, "sent");
+    assert_eq!(sent.state, EmailState::Sent);
     assert_eq!(sent.attempts, 6);
 }
 
@@ -194,7 +196,7 @@ async fn a_transient_failure_gives_up_after_the_maximum_attempts() {
         now += hour(1);
     }
     let failed = row(&app, &id).await;
-    assert_eq!(failed.state, "failed");
+    assert_eq!(failed.state, EmailState::Failed);
     assert_eq!(failed.attempts, outbox::MAX_ATTEMPTS);
     assert!(failed.last_error.is_some());
     assert_eq!(
@@ -218,7 +220,7 @@ async fn a_permanent_rejection_marks_the_email_failed_without_retrying() {
     let now = Utc::now();
     assert_eq!(outbox::run_once(&app.db, &mailer, now).await.unwrap(), 1);
     let failed = row(&app, &id).await;
-    assert_eq!(failed.state, "failed");
+    assert_eq!(failed.state, EmailState::Failed);
     assert_eq!(failed.attempts, 1);
     assert!(
         failed.last_error.as_deref().unwrap().contains("550"),
@@ -290,7 +292,7 @@ async fn two_workers_racing_deliver_each_email_exactly_once() {
     assert_eq!(message_ids.len(), 12, "no email sent twice");
     for id in &ids {
         let sent = row(&app, id).await;
-        assert_eq!(sent.state, "sent");
+        assert_eq!(sent.state, EmailState::Sent);
         assert_eq!(sent.attempts, 1);
     }
 }
@@ -306,7 +308,7 @@ async fn an_expired_lease_is_taken_over_and_resent_with_the_same_message_id() {
     let now = Utc::now();
     // A worker claimed the row and died mid-send.
     let mut claimed: outbox_email::ActiveModel = row(&app, &id).await.into();
-    claimed.state = Set("sending".into());
+    claimed.state = Set(EmailState::Sending);
     claimed.attempts = Set(1);
     claimed.lease_until = Set(Some(now + chrono::Duration::seconds(60)));
     claimed.update(&app.db).await.unwrap();
@@ -322,7 +324,7 @@ async fn an_expired_lease_is_taken_over_and_resent_with_the_same_message_id() {
         1
     );
     let sent = row(&app, &id).await;
-    assert_eq!(sent.state, "sent");
+    assert_eq!(sent.state, EmailState::Sent);
     assert_eq!(sent.attempts, 2);
     let messages = sink.messages();
     assert_eq!(messages.len(), 1);

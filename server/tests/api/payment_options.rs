@@ -6,13 +6,14 @@ use reqwest::StatusCode;
 use serde_json::Value;
 
 use crate::world::{
-    Amounts, CustomerPayments, ExpiryState, SavePaymentOption, StartPaymentOption, Stripe,
-    spawn_app,
+    Amounts, CardSource, CustomerPayments, ExpiryState, SavePaymentOption, StartPaymentOption,
+    Stripe, spawn_app,
 };
 
 /// The customer's cards as listed (newest first): id and whether it is the default.
 fn ids(payments: &CustomerPayments) -> Vec<(String, bool)> {
     payments
+        .cards
         .payment_options
         .iter()
         .map(|o| (o.id.clone(), o.is_default))
@@ -59,7 +60,7 @@ async fn staff_enter_a_card_that_is_listed_as_added_by_them_and_saved_once() {
     assert_eq!(app.count("payment_options").await, 1);
 
     let row = app.payment_option(&saved.id).await;
-    assert_eq!(row.source, "staff");
+    assert_eq!(row.source, CardSource::Staff);
     assert!(row.added_by_staff_id.is_some());
     assert!(row.card_request_id.is_none());
     let at_stripe = shop
@@ -68,7 +69,7 @@ async fn staff_enter_a_card_that_is_listed_as_added_by_them_and_saved_once() {
     assert!(at_stripe["customer"].as_str().unwrap().starts_with("cus_"));
 
     let payments = shop.profile().await;
-    let listed = &payments.payment_options;
+    let listed = &payments.cards.payment_options;
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].card.last4, "4444");
     assert_eq!(listed[0].added_by, "Added by Owner Name");
@@ -222,7 +223,7 @@ async fn a_card_paying_a_booking_with_a_balance_due_is_removed_only_with_a_reaso
     shop.booking("Sunset kayak tour", amounts, Some(&card))
         .await;
     let listed = shop.profile().await;
-    let backs = &listed.payment_options[0].backs_bookings_due;
+    let backs = &listed.cards.payment_options[0].backs_bookings_due;
     assert_eq!(backs.len(), 1);
     assert!(backs[0].starts_with("Sunset kayak tour on "), "{backs:?}");
 
@@ -250,7 +251,7 @@ async fn a_card_paying_a_booking_with_a_balance_due_is_removed_only_with_a_reaso
         .unwrap();
     let row = app.payment_option(&card).await;
     assert_eq!(row.removal_reason.as_deref(), Some("Card reported stolen"));
-    assert!(shop.profile().await.payment_options.is_empty());
+    assert!(shop.profile().await.cards.payment_options.is_empty());
 }
 
 #[tokio::test]

@@ -22,36 +22,44 @@ use test_app::authenticate;
 
 // The app's server functions, wire types and the parts of its features the tests drive directly —
 // imported here and nowhere else, so that moving them in the app means fixing this block alone.
+pub use app::cards::CardView;
 pub use app::error::{AppError, FieldError};
 pub use app::features::auth::api::{CurrentSession, SignIn, SignOut, SignUp};
 pub use app::features::auth::dto::SessionInfo;
 pub use app::features::auth::throttle::MAX_FAILURES_PER_EMAIL;
 pub use app::features::bookings::api::{CreateBooking, ListBookings};
 pub use app::features::bookings::dto::{BookingPage, BookingView};
-pub use app::features::card_requests::api::{CompleteCardSetup, LoadCardPage, SendCardRequest};
-pub use app::features::card_requests::dto::{CardPage, CardRequestSent, CardView};
-pub use app::features::card_requests::link::{MAX_GUESSES_PER_CLIENT, digest as link_digest};
+pub use app::features::card_requests::api::SendCardRequest;
+pub use app::features::card_requests::dto::CardRequestSent;
 pub use app::features::charges::api::{
-    ChargePaymentOption, CompletePaymentConfirmation, RefundCharge, ResendPaymentConfirmation,
+    ChargePaymentOption, RefundCharge, ResendPaymentConfirmation,
 };
 pub use app::features::charges::dto::{ChargeView, PaymentConfirmed};
 pub use app::features::charges::reconciler::run_once as run_reconciler;
 pub use app::features::charges::refunds::reconcile_refunds;
 pub use app::features::customers::api::{
-    CreateCustomer, GetCustomer, GetCustomerPayments, ListCustomers, UpdateCustomer,
+    CreateCustomer, GetCustomer, ListCustomers, UpdateCustomer,
 };
-pub use app::features::customers::dto::{CustomerDetail, CustomerPage, CustomerPayments};
+pub use app::features::customers::dto::{CustomerDetail, CustomerPage};
+pub use app::features::links::guesses::MAX_GUESSES_PER_CLIENT;
+pub use app::features::links::token::digest as link_digest;
+pub use app::features::notifications::dto::NotificationState;
 pub use app::features::notifications::outbox;
+pub use app::features::pay::api::{CompleteCardSetup, CompletePaymentConfirmation, LoadCardPage};
+pub use app::features::pay::dto::CardPage;
 pub use app::features::payment_options::api::{
     MakeDefaultPaymentOption, RemovePaymentOption, SavePaymentOption, StartPaymentOption,
 };
 pub use app::features::payment_options::dto::{ExpiryState, PaymentOptionSetup, PaymentOptionView};
+pub use app::features::profile::api::GetCustomerPayments;
+pub use app::features::profile::dto::CustomerPayments;
 pub use app::features::settings::api::{
     ConnectDemoStripe, ConnectStripe, DisconnectStripe, GetSettings, UpdateCardLinkValidity,
     UpdateCurrency,
 };
 pub use app::features::settings::connection::require as stripe_connection_of;
 pub use app::features::settings::dto::{MerchantSettings, StripeConnectionView};
+pub use app::states::{ActorKind, CardSource, ChargeStatus, EmailKind, EmailState, LinkStatus};
 
 /// The path of server function `F`: `/api/create_booking` …
 pub fn path_of<F: ServerFn>() -> &'static str {

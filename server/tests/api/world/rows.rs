@@ -27,7 +27,7 @@ pub async fn insert_card(
         exp_month: Set(12),
         exp_year: Set(2034),
         is_default: Set(is_default),
-        source: Set(payment_option::SOURCE_CUSTOMER_LINK.to_owned()),
+        source: Set(app::states::CardSource::CustomerLink),
         added_by_staff_id: Set(None),
         card_request_id: Set(None),
         created_at: Set(now),

@@ -4,7 +4,8 @@
 use std::time::{Duration, Instant};
 
 use app::config::Config;
-use app::entities::{activity, booking, card_request, charge, outbox_email, payment_option};
+use app::entities::{activity, booking, charge, customer_link, outbox_email, payment_option};
+use app::states::EmailKind;
 use chrono::Utc;
 use leptos::server_fn::ServerFn;
 use reqwest::StatusCode;
@@ -182,10 +183,10 @@ impl TestApp {
         row.try_get::<i64>("", "n").unwrap()
     }
 
-    /// Card requests, oldest first.
-    pub async fn card_requests(&self) -> Vec<card_request::Model> {
-        card_request::Entity::find()
-            .order_by_asc(card_request::Column::CreatedAt)
+    /// Customer links (card requests and payment confirmations), oldest first.
+    pub async fn card_requests(&self) -> Vec<customer_link::Model> {
+        customer_link::Entity::find()
+            .order_by_asc(customer_link::Column::CreatedAt)
             .all(&self.db)
             .await
             .unwrap()
@@ -251,8 +252,8 @@ impl TestApp {
             .unwrap()
     }
 
-    /// Outbox emails of one kind (`card_request`, `payment_confirmation` …).
-    pub async fn emails_of_kind(&self, kind: &str) -> Vec<outbox_email::Model> {
+    /// Outbox emails of one kind.
+    pub async fn emails_of_kind(&self, kind: EmailKind) -> Vec<outbox_email::Model> {
         outbox_email::Entity::find()
             .filter(outbox_email::Column::Kind.eq(kind))
             .all(&self.db)
