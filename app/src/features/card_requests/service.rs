@@ -67,15 +67,15 @@ pub async fn send(
     };
     let bodies = email.render()?;
     let new_email = outbox::NewEmail {
-        merchant_id: merchant_id.to_owned(),
-        customer_id: Some(customer.id.clone()),
-        kind: EmailKind::CardRequest,
-        recipient: recipient.clone(),
-        from_name: merchant.business_name.clone(),
         reply_to: EmailAddress::parse(&sender.email).ok(),
-        subject: email.subject(),
-        body_text: bodies.text,
-        body_html: bodies.html,
+        ..outbox::NewEmail::about_customer(
+            &merchant,
+            &customer.id,
+            EmailKind::CardRequest,
+            recipient.clone(),
+            email.subject(),
+            bodies,
+        )
     };
     let txn = db.begin().await?;
     // Write first: on SQLite the transaction takes the write lock here, before any read.
@@ -307,17 +307,14 @@ async fn enqueue_saved_notice(
     let bodies = email.render()?;
     outbox::enqueue(
         txn,
-        outbox::NewEmail {
-            merchant_id: link.merchant_id.clone(),
-            customer_id: Some(customer.id.clone()),
-            kind: EmailKind::CardSavedNotice,
+        outbox::NewEmail::about_customer(
+            &merchant,
+            &customer.id,
+            EmailKind::CardSavedNotice,
             recipient,
-            from_name: merchant.business_name.clone(),
-            reply_to: None,
-            subject: email.subject(),
-            body_text: bodies.text,
-            body_html: bodies.html,
-        },
+            email.subject(),
+            bodies,
+        ),
     )
     .await?;
     Ok(())

@@ -74,15 +74,15 @@ pub(super) async fn send_confirmation_link(
     let outbox_id = outbox::enqueue(
         txn,
         outbox::NewEmail {
-            merchant_id: row.merchant_id.clone(),
-            customer_id: Some(customer.id.clone()),
-            kind: EmailKind::PaymentConfirmation,
-            recipient: recipient.clone(),
-            from_name: merchant.business_name.clone(),
             reply_to: staff.and_then(|s| EmailAddress::parse(&s.email).ok()),
-            subject: email.subject(),
-            body_text: bodies.text,
-            body_html: bodies.html,
+            ..outbox::NewEmail::about_customer(
+                merchant,
+                &customer.id,
+                EmailKind::PaymentConfirmation,
+                recipient.clone(),
+                email.subject(),
+                bodies,
+            )
         },
     )
     .await?;
@@ -204,17 +204,14 @@ pub(super) async fn finish_confirmation(
     let bodies = email.render()?;
     outbox::enqueue(
         txn,
-        outbox::NewEmail {
-            merchant_id: row.merchant_id.clone(),
-            customer_id: Some(customer.id.clone()),
-            kind: EmailKind::PaymentOutcomeNotice,
+        outbox::NewEmail::about_customer(
+            merchant,
+            &customer.id,
+            EmailKind::PaymentOutcomeNotice,
             recipient,
-            from_name: merchant.business_name.clone(),
-            reply_to: None,
-            subject: email.subject(),
-            body_text: bodies.text,
-            body_html: bodies.html,
-        },
+            email.subject(),
+            bodies,
+        ),
     )
     .await?;
     Ok(())

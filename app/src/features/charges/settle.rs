@@ -360,17 +360,14 @@ async fn enqueue_receipt(
     let bodies = email.render()?;
     outbox::enqueue(
         txn,
-        outbox::NewEmail {
-            merchant_id: row.merchant_id.clone(),
-            customer_id: Some(customer.id.clone()),
-            kind: EmailKind::ChargeReceipt,
+        outbox::NewEmail::about_customer(
+            merchant,
+            &customer.id,
+            EmailKind::ChargeReceipt,
             recipient,
-            from_name: merchant.business_name.clone(),
-            reply_to: None,
-            subject: email.subject(),
-            body_text: bodies.text,
-            body_html: bodies.html,
-        },
+            email.subject(),
+            bodies,
+        ),
     )
     .await?;
     Ok(())

@@ -22,9 +22,10 @@ use sea_orm::{
 };
 use tokio::sync::Notify;
 
+use super::template::Bodies;
 use crate::domain::EmailAddress;
 use crate::entities::new_id;
-use crate::entities::outbox_email;
+use crate::entities::{merchant, outbox_email};
 use crate::error::AppError;
 use crate::states::{EmailKind, EmailState};
 
@@ -54,6 +55,31 @@ pub struct NewEmail {
     pub subject: String,
     pub body_text: String,
     pub body_html: String,
+}
+
+impl NewEmail {
+    /// An email about one of the merchant's customers, sent in the merchant's name; set
+    /// `reply_to` on the result where a person should get the answers.
+    pub fn about_customer(
+        merchant: &merchant::Model,
+        customer_id: &str,
+        kind: EmailKind,
+        recipient: EmailAddress,
+        subject: String,
+        bodies: Bodies,
+    ) -> Self {
+        Self {
+            merchant_id: merchant.id.clone(),
+            customer_id: Some(customer_id.to_owned()),
+            kind,
+            recipient,
+            from_name: merchant.business_name.clone(),
+            reply_to: None,
+            subject,
+            body_text: bodies.text,
+            body_html: bodies.html,
+        }
+    }
 }
 
 /// Writes the email to the outbox (inside the caller's transaction when `conn` is one) and returns
