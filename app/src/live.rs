@@ -9,6 +9,8 @@ use std::sync::LazyLock;
 
 use tokio::sync::{broadcast, watch};
 
+use crate::ids::{CustomerId, MerchantId};
+
 /// Something about this customer's cards, requests or emails changed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CustomerChanged {
@@ -22,10 +24,10 @@ static CHANGES: LazyLock<broadcast::Sender<CustomerChanged>> =
 static SHUTDOWN: LazyLock<watch::Sender<bool>> = LazyLock::new(|| watch::channel(false).0);
 
 /// Announces a change (after its transaction committed). Nobody listening is fine.
-pub fn publish(merchant_id: &str, customer_id: &str) {
+pub fn publish(merchant_id: MerchantId<'_>, customer_id: CustomerId<'_>) {
     let _ = CHANGES.send(CustomerChanged {
-        merchant_id: merchant_id.to_owned(),
-        customer_id: customer_id.to_owned(),
+        merchant_id: merchant_id.as_str().to_owned(),
+        customer_id: customer_id.as_str().to_owned(),
     });
 }
 

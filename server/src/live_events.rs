@@ -9,6 +9,7 @@ use std::time::Duration;
 use app::error::AppError;
 use app::features::auth::session;
 use app::features::customers::service as customers;
+use app::ids::{CustomerId, MerchantId};
 use app::live;
 use app::state::AppState;
 use axum::extract::Path;
@@ -26,7 +27,12 @@ pub async fn customer_events(
 ) -> Result<Response, AppError> {
     let auth = session::staff_of(&state, &headers).await?;
     // Another merchant's customer is "not found", like everywhere else.
-    customers::find_model(&state.db, &auth.merchant_id, &customer_id).await?;
+    customers::find_model(
+        &state.db,
+        MerchantId(&auth.merchant_id),
+        CustomerId(&customer_id),
+    )
+    .await?;
     // Subscribe before `ready` goes out: a change right after is not missed.
     let receiver = live::subscribe();
     let merchant_id = auth.merchant_id;

@@ -12,6 +12,7 @@ use sea_orm::{
 use super::dto::ActivityView;
 use crate::entities::{activity, new_id, staff_user};
 use crate::error::AppError;
+use crate::ids::{CustomerId, MerchantId};
 use crate::states::{ActivityKind, ActorKind};
 
 /// How many entries the profile shows, newest first.
@@ -27,8 +28,8 @@ pub enum Actor<'a> {
 
 pub async fn record(
     db: &impl ConnectionTrait,
-    merchant_id: &str,
-    customer_id: &str,
+    merchant_id: MerchantId<'_>,
+    customer_id: CustomerId<'_>,
     actor: Actor<'_>,
     kind: ActivityKind,
     summary: impl Into<String>,
@@ -40,8 +41,8 @@ pub async fn record(
     };
     activity::ActiveModel {
         id: Set(new_id()),
-        merchant_id: Set(merchant_id.to_owned()),
-        customer_id: Set(customer_id.to_owned()),
+        merchant_id: Set(merchant_id.as_str().to_owned()),
+        customer_id: Set(customer_id.as_str().to_owned()),
         actor: Set(actor),
         staff_user_id: Set(staff_user_id),
         kind: Set(kind),
@@ -56,8 +57,8 @@ pub async fn record(
 /// The profile's Activity: two queries (entries, then the names of the staff in them).
 pub async fn for_customer(
     db: &impl ConnectionTrait,
-    merchant_id: &str,
-    customer_id: &str,
+    merchant_id: MerchantId<'_>,
+    customer_id: CustomerId<'_>,
 ) -> Result<Vec<ActivityView>, AppError> {
     let entries = activity::Entity::find()
         .filter(activity::Column::MerchantId.eq(merchant_id))
@@ -69,7 +70,7 @@ pub async fn for_customer(
         .await?;
     let names = staff_names(
         db,
-        merchant_id,
+        merchant_id.as_str(),
         entries.iter().filter_map(|e| e.staff_user_id.clone()),
     )
     .await?;

@@ -15,6 +15,7 @@ use crate::features::activity::service::{Actor, record};
 use crate::features::auth::service::Authenticated;
 use crate::features::customers::dto::full_name;
 use crate::features::customers::service::find_model as find_customer;
+use crate::ids::{CustomerId, MerchantId};
 use crate::live;
 use crate::money::Currency;
 use crate::state::AppState;
@@ -56,7 +57,7 @@ pub async fn create(
 ) -> Result<BookingView, AppError> {
     let db = &state.db;
     let merchant_id = auth.merchant_id.as_str();
-    let customer = find_customer(db, merchant_id, customer_id).await?;
+    let customer = find_customer(db, MerchantId(merchant_id), CustomerId(customer_id)).await?;
     let merchant = crate::features::settings::service::find_merchant(db, merchant_id).await?;
     let currency = Currency::parse(&merchant.currency).map_err(|_| {
         AppError::internal(format!("merchant currency {:?} unknown", merchant.currency))
@@ -100,15 +101,15 @@ pub async fn create(
     let saved = row.insert(&txn).await?;
     record(
         &txn,
-        merchant_id,
-        &customer.id,
+        MerchantId(merchant_id),
+        CustomerId(&customer.id),
         Actor::Staff(&auth.staff_user_id),
         ActivityKind::BookingCreated,
         summary,
     )
     .await?;
     txn.commit().await?;
-    live::publish(merchant_id, &customer.id);
+    live::publish(MerchantId(merchant_id), CustomerId(&customer.id));
     tracing::info!(booking_id = %saved.id, customer_id = %customer.id, "booking created");
     Ok(to_view(
         saved,

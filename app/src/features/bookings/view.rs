@@ -14,6 +14,7 @@ use crate::cards::card_view;
 use crate::entities::{booking, customer, payment_option};
 use crate::error::AppError;
 use crate::features::customers::dto::full_name;
+use crate::ids::{CustomerId, MerchantId};
 use crate::money::{Currency, balance_due};
 
 /// Rows per page of the Bookings page.
@@ -216,8 +217,8 @@ pub async fn list(
 /// The profile's Bookings, latest start first: three queries whatever the number of bookings.
 pub async fn for_customer(
     db: &impl ConnectionTrait,
-    merchant_id: &str,
-    customer_id: &str,
+    merchant_id: MerchantId<'_>,
+    customer_id: CustomerId<'_>,
 ) -> Result<Vec<BookingView>, AppError> {
     let rows = booking::Entity::find()
         .filter(booking::Column::MerchantId.eq(merchant_id))
@@ -227,7 +228,7 @@ pub async fn for_customer(
         .limit(SHOWN_ON_PROFILE)
         .all(db)
         .await?;
-    views(db, merchant_id, rows).await
+    views(db, merchant_id.as_str(), rows).await
 }
 
 #[cfg(test)]

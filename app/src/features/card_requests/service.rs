@@ -22,6 +22,7 @@ use crate::features::notifications::outbox;
 use crate::features::payment_options::service::{self as payment_options, Added, NewCard};
 use crate::features::settings::connection::{self, StripeConnection};
 use crate::features::settings::service::find_merchant;
+use crate::ids::{CustomerId, MerchantId};
 use crate::live;
 use crate::payments::StripeAccount;
 use crate::payments::operations::SetupState;
@@ -39,7 +40,7 @@ pub async fn send(
 ) -> Result<CardRequestSent, AppError> {
     let db = &state.db;
     let merchant_id = auth.merchant_id.as_str();
-    let customer = find_model(db, merchant_id, customer_id).await?;
+    let customer = find_model(db, MerchantId(merchant_id), CustomerId(customer_id)).await?;
     let Some(email) = customer.email.as_deref() else {
         return Err(AppError::field(
             "email",
@@ -79,7 +80,9 @@ pub async fn send(
     };
     let txn = db.begin().await?;
     // Write first: on SQLite the transaction takes the write lock here, before any read.
-    let revoked = links::revoke_card_requests(&txn, merchant_id, &customer.id).await?;
+    let revoked =
+        links::revoke_card_requests(&txn, MerchantId(merchant_id), CustomerId(&customer.id))
+            .await?;
     let outbox_id = outbox::enqueue(&txn, new_email).await?;
     let link = links::issue(
         &txn,
@@ -99,7 +102,7 @@ pub async fn send(
     .await?;
     txn.commit().await?;
     outbox::wake_worker();
-    live::publish(merchant_id, &customer.id);
+    live::publish(MerchantId(merchant_id), CustomerId(&customer.id));
     tracing::info!(link_id = %link.id, customer_id = %customer.id, revoked, "card request sent");
     Ok(CardRequestSent {
         recipient: recipient.as_str().to_owned(),
@@ -257,8 +260,8 @@ async fn record_completion(
     );
     activity::record(
         &txn,
-        &link.merchant_id,
-        &link.customer_id,
+        MerchantId(&link.merchant_id),
+        CustomerId(&link.customer_id),
         Actor::Customer,
         ActivityKind::CardAdded,
         format!(
@@ -270,7 +273,7 @@ async fn record_completion(
     enqueue_saved_notice(state, &txn, link, &view).await?;
     txn.commit().await?;
     outbox::wake_worker();
-    live::publish(&link.merchant_id, &link.customer_id);
+    live::publish(MerchantId(&link.merchant_id), CustomerId(&link.customer_id));
     tracing::info!(link_id = %link.id, "card saved from card request");
     Ok(view)
 }
@@ -282,7 +285,12 @@ async fn enqueue_saved_notice(
     link: &Link,
     card: &CardView,
 ) -> Result<(), AppError> {
-    let customer = find_model(txn, &link.merchant_id, &link.customer_id).await?;
+    let customer = find_model(
+        txn,
+        MerchantId(&link.merchant_id),
+        CustomerId(&link.customer_id),
+    )
+    .await?;
     let merchant = find_merchant(txn, &link.merchant_id).await?;
     let Some(staff) = staff_user::Entity::find_by_id(link.sent_by.clone())
         .one(txn)

@@ -7,6 +7,7 @@ use crate::entities::{customer, merchant};
 use crate::error::AppError;
 use crate::features::customers::dto::full_name;
 use crate::features::links::service as links;
+use crate::ids::{CustomerId, MerchantId};
 use crate::time::minute;
 
 /// What the Actions panel offers for Send Email / Resend.
@@ -16,7 +17,8 @@ pub async fn card_request_action(
     customer: &customer::Model,
     connected: bool,
 ) -> Result<CardRequestAction, AppError> {
-    let pending = links::pending_card_request(db, &merchant.id, &customer.id).await?;
+    let pending =
+        links::pending_card_request(db, MerchantId(&merchant.id), CustomerId(&customer.id)).await?;
     let blocked_reason = if !connected {
         Some("Connect MioPay (Stripe) in Settings to send card requests.".to_owned())
     } else if customer.email.is_none() {

@@ -20,6 +20,7 @@ use crate::features::auth::service::Authenticated;
 use crate::features::customers::service::find_model;
 use crate::features::settings::connection;
 use crate::features::settings::service::find_merchant;
+use crate::ids::{CustomerId, MerchantId};
 use crate::live;
 use crate::money::{Currency, balance_due};
 use crate::payments::operations::{ChargeOutcome, OffSessionCharge};
@@ -77,7 +78,7 @@ pub async fn charge(
         return resume(state, existing).await;
     };
     tracing::info!(charge_id = %row.id, amount = row.amount, "charge written; sending to Stripe");
-    live::publish(merchant_id, &row.customer_id);
+    live::publish(MerchantId(merchant_id), CustomerId(&row.customer_id));
     let account = connection.account(state)?;
     send_to_stripe(state, &account, &row).await?;
     let row = reload(db, &row.id).await?;
@@ -101,7 +102,7 @@ async fn check(
     form: &ChargeForm,
 ) -> Result<Checked, AppError> {
     let db = &state.db;
-    let customer = find_model(db, merchant_id, &form.customer_id).await?;
+    let customer = find_model(db, MerchantId(merchant_id), CustomerId(&form.customer_id)).await?;
     let merchant = find_merchant(db, merchant_id).await?;
     let currency = currency_of(&merchant.currency)?;
     let option = payment_option::Entity::find_by_id(form.payment_option_id.clone())
@@ -289,7 +290,12 @@ pub async fn send_to_stripe(
         .one(db)
         .await?
         .ok_or_else(|| AppError::internal("charge without its payment option"))?;
-    let customer = find_model(db, &row.merchant_id, &row.customer_id).await?;
+    let customer = find_model(
+        db,
+        MerchantId(&row.merchant_id),
+        CustomerId(&row.customer_id),
+    )
+    .await?;
     let stripe_customer = customer
         .stripe_customer_id
         .ok_or_else(|| AppError::internal("charge for a customer without a Stripe customer"))?;

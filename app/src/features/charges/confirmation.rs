@@ -25,6 +25,7 @@ use crate::features::notifications::outbox;
 use crate::features::payment_options::view::card_label;
 use crate::features::settings::connection;
 use crate::features::settings::service::find_merchant;
+use crate::ids::{CustomerId, MerchantId};
 use crate::live;
 use crate::payments::StripeAccount;
 use crate::payments::operations::ChargeOutcome;
@@ -40,7 +41,12 @@ pub(super) async fn send_confirmation_link(
     row: &charge::Model,
     amount_text: &str,
 ) -> Result<Option<String>, AppError> {
-    let customer = find_model(txn, &row.merchant_id, &row.customer_id).await?;
+    let customer = find_model(
+        txn,
+        MerchantId(&row.merchant_id),
+        CustomerId(&row.customer_id),
+    )
+    .await?;
     let Some(recipient) = customer
         .email
         .as_deref()
@@ -155,8 +161,8 @@ pub async fn resend_confirmation(
     };
     activity::record(
         &txn,
-        merchant_id,
-        &row.customer_id,
+        MerchantId(merchant_id),
+        CustomerId(&row.customer_id),
         Actor::Staff(&auth.staff_user_id),
         ActivityKind::ChargeRequiresAction,
         format!("Sent {recipient} a new link to confirm the payment of {amount_text}"),
@@ -164,7 +170,7 @@ pub async fn resend_confirmation(
     .await?;
     txn.commit().await?;
     outbox::wake_worker();
-    live::publish(merchant_id, &row.customer_id);
+    live::publish(MerchantId(merchant_id), CustomerId(&row.customer_id));
     tracing::info!(charge_id = %row.id, "confirmation link resent");
     Ok(recipient)
 }
@@ -189,7 +195,12 @@ pub(super) async fn finish_confirmation(
     let Ok(recipient) = EmailAddress::parse(&staff.email) else {
         return Ok(());
     };
-    let customer = find_model(txn, &row.merchant_id, &row.customer_id).await?;
+    let customer = find_model(
+        txn,
+        MerchantId(&row.merchant_id),
+        CustomerId(&row.customer_id),
+    )
+    .await?;
     let customer_name = full_name(&customer.first_name, &customer.last_name);
     let profile_link = state.page_url(&format!("customers/{}", customer.id))?;
     let email = PaymentOutcomeEmail {

@@ -19,6 +19,7 @@ use crate::error::{AppError, FieldError};
 use crate::features::activity::service::{self as activity, Actor};
 use crate::features::auth::service::Authenticated;
 use crate::features::settings::connection::{self, StripeConnection};
+use crate::ids::{CustomerId, MerchantId};
 use crate::live;
 use crate::money::{Currency, refundable};
 use crate::payments::operations::RefundSummary;
@@ -333,15 +334,18 @@ async fn settle_refund(
         .map_or(Actor::Stripe, Actor::Staff);
     activity::record(
         &txn,
-        &charge_row.merchant_id,
-        &charge_row.customer_id,
+        MerchantId(&charge_row.merchant_id),
+        CustomerId(&charge_row.customer_id),
         actor,
         ActivityKind::Refund,
         summary_text,
     )
     .await?;
     txn.commit().await?;
-    live::publish(&charge_row.merchant_id, &charge_row.customer_id);
+    live::publish(
+        MerchantId(&charge_row.merchant_id),
+        CustomerId(&charge_row.customer_id),
+    );
     tracing::info!(refund_id = %row.id, "refund succeeded");
     Ok(())
 }
@@ -453,8 +457,8 @@ async fn record_dashboard_refund(
     let currency = currency_of(&updated.currency)?;
     activity::record(
         &txn,
-        &updated.merchant_id,
-        &updated.customer_id,
+        MerchantId(&updated.merchant_id),
+        CustomerId(&updated.customer_id),
         Actor::Stripe,
         ActivityKind::Refund,
         format!(
@@ -465,7 +469,10 @@ async fn record_dashboard_refund(
     )
     .await?;
     txn.commit().await?;
-    live::publish(&updated.merchant_id, &updated.customer_id);
+    live::publish(
+        MerchantId(&updated.merchant_id),
+        CustomerId(&updated.customer_id),
+    );
     Ok(())
 }
 

@@ -21,6 +21,7 @@ use crate::features::notifications::outbox;
 use crate::features::payment_options::view::card_label;
 use crate::features::settings::connection::StripeConnection;
 use crate::features::settings::service::find_merchant;
+use crate::ids::{CustomerId, MerchantId};
 use crate::live;
 use crate::payments::operations::ChargeOutcome;
 use crate::state::AppState;
@@ -77,7 +78,7 @@ pub async fn settle(
     txn.commit().await?;
     if changed {
         outbox::wake_worker();
-        live::publish(&row.merchant_id, &row.customer_id);
+        live::publish(MerchantId(&row.merchant_id), CustomerId(&row.customer_id));
     }
     Ok(())
 }
@@ -111,8 +112,8 @@ impl Step<'_> {
         let row = self.row;
         activity::record(
             self.txn,
-            &row.merchant_id,
-            &row.customer_id,
+            MerchantId(&row.merchant_id),
+            CustomerId(&row.customer_id),
             actor,
             kind,
             summary,
@@ -340,7 +341,12 @@ async fn enqueue_receipt(
     amount_text: &str,
     card: &str,
 ) -> Result<(), AppError> {
-    let customer = find_model(txn, &row.merchant_id, &row.customer_id).await?;
+    let customer = find_model(
+        txn,
+        MerchantId(&row.merchant_id),
+        CustomerId(&row.customer_id),
+    )
+    .await?;
     let Some(recipient) = customer
         .email
         .as_deref()

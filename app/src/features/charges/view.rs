@@ -11,6 +11,7 @@ use crate::entities::{booking, charge, payment_option, refund};
 use crate::error::AppError;
 use crate::features::activity::service::staff_names;
 use crate::features::payment_options::view::card_label;
+use crate::ids::{CustomerId, MerchantId};
 use crate::money::{Currency, refundable};
 use crate::states::{ChargeStatus, RefundStatus};
 use crate::time::minute;
@@ -41,8 +42,8 @@ pub fn status_label(charge: &charge::Model) -> String {
 /// The customer's charges with their refunds: five queries, whatever the number of rows.
 pub async fn for_customer(
     db: &impl ConnectionTrait,
-    merchant_id: &str,
-    customer_id: &str,
+    merchant_id: MerchantId<'_>,
+    customer_id: CustomerId<'_>,
 ) -> Result<Vec<ChargeView>, AppError> {
     let charges = charge::Entity::find()
         .filter(charge::Column::MerchantId.eq(merchant_id))
@@ -54,7 +55,7 @@ pub async fn for_customer(
     if charges.is_empty() {
         return Ok(Vec::new());
     }
-    let related = Related::load(db, merchant_id, &charges).await?;
+    let related = Related::load(db, merchant_id.as_str(), &charges).await?;
     charges
         .into_iter()
         .map(|c| related.charge_view(c))
@@ -203,9 +204,13 @@ pub async fn charge_view(
     row: &charge::Model,
 ) -> Result<ChargeView, AppError> {
     // The profile's own rendering, so a dialog and the list never disagree.
-    for_customer(db, &row.merchant_id, &row.customer_id)
-        .await?
-        .into_iter()
-        .find(|c| c.id == row.id)
-        .ok_or_else(|| AppError::internal("charge missing from its customer's list"))
+    for_customer(
+        db,
+        MerchantId(&row.merchant_id),
+        CustomerId(&row.customer_id),
+    )
+    .await?
+    .into_iter()
+    .find(|c| c.id == row.id)
+    .ok_or_else(|| AppError::internal("charge missing from its customer's list"))
 }

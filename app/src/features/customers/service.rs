@@ -13,6 +13,7 @@ use super::dto::{CustomerDetail, CustomerPage, CustomerSummary, full_name};
 use crate::domain::{EmailAddress, Notes, PersonName, PhoneNumber};
 use crate::entities::{customer, new_id};
 use crate::error::{AppError, FieldError};
+use crate::ids::{CustomerId, MerchantId};
 
 pub const PAGE_SIZE: u64 = 25;
 const DUPLICATE_EMAIL: &str = "Another customer already uses this email address.";
@@ -275,10 +276,10 @@ pub async fn list(
 /// or not.
 pub async fn find_model(
     db: &impl sea_orm::ConnectionTrait,
-    merchant_id: &str,
-    id: &str,
+    merchant_id: MerchantId<'_>,
+    id: CustomerId<'_>,
 ) -> Result<customer::Model, AppError> {
-    customer::Entity::find_by_id(id.to_owned())
+    customer::Entity::find_by_id(id.as_str().to_owned())
         .filter(customer::Column::MerchantId.eq(merchant_id))
         .one(db)
         .await?
@@ -290,7 +291,9 @@ pub async fn get(
     merchant_id: &str,
     id: &str,
 ) -> Result<CustomerDetail, AppError> {
-    find_model(db, merchant_id, id).await.map(to_detail)
+    find_model(db, MerchantId(merchant_id), CustomerId(id))
+        .await
+        .map(to_detail)
 }
 
 async fn ensure_email_free(
@@ -355,7 +358,7 @@ pub async fn update(
     id: &str,
     input: CustomerInput,
 ) -> Result<CustomerDetail, AppError> {
-    let existing = find_model(db, merchant_id, id).await?;
+    let existing = find_model(db, MerchantId(merchant_id), CustomerId(id)).await?;
     ensure_email_free(db, merchant_id, input.email.as_ref(), Some(id)).await?;
     let mut model: customer::ActiveModel = existing.into();
     model.first_name = Set(input.first_name.as_str().to_owned());

@@ -11,6 +11,7 @@ use super::{guesses, token};
 use crate::entities::{customer_link, merchant, new_id};
 use crate::error::AppError;
 use crate::features::settings::service::find_merchant;
+use crate::ids::{CustomerId, MerchantId};
 use crate::live;
 use crate::state::AppState;
 use crate::states::{LinkPurpose, LinkStatus};
@@ -63,8 +64,8 @@ pub async fn issue(db: &impl ConnectionTrait, link: NewLink) -> Result<Link, App
 /// payment are not card requests: they stay usable.
 pub async fn revoke_card_requests(
     db: &impl ConnectionTrait,
-    merchant_id: &str,
-    customer_id: &str,
+    merchant_id: MerchantId<'_>,
+    customer_id: CustomerId<'_>,
 ) -> Result<u64, AppError> {
     let revoked = revoke()
         .filter(customer_link::Column::MerchantId.eq(merchant_id))
@@ -105,8 +106,8 @@ fn revoke() -> sea_orm::UpdateMany<customer_link::Entity> {
 /// The customer's newest card request that can still be used.
 pub async fn pending_card_request(
     db: &impl ConnectionTrait,
-    merchant_id: &str,
-    customer_id: &str,
+    merchant_id: MerchantId<'_>,
+    customer_id: CustomerId<'_>,
 ) -> Result<Option<Link>, AppError> {
     Ok(customer_link::Entity::find()
         .filter(customer_link::Column::MerchantId.eq(merchant_id))
@@ -234,7 +235,7 @@ pub async fn open(state: &AppState, token: &str, client_ip: Option<&str>) -> Res
             .exec(&state.db)
             .await?;
         if updated.rows_affected > 0 {
-            live::publish(&link.merchant_id, &link.customer_id);
+            live::publish(MerchantId(&link.merchant_id), CustomerId(&link.customer_id));
         }
     }
     Ok(())

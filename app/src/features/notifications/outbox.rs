@@ -27,6 +27,7 @@ use crate::domain::EmailAddress;
 use crate::entities::new_id;
 use crate::entities::{merchant, outbox_email};
 use crate::error::AppError;
+use crate::ids::{CustomerId, MerchantId};
 use crate::states::{EmailKind, EmailState};
 
 pub use super::mailer::{Mailer, SendError};
@@ -313,7 +314,7 @@ async fn record(
     if result.rows_affected > 0
         && let Some(customer_id) = &row.customer_id
     {
-        crate::live::publish(&row.merchant_id, customer_id);
+        crate::live::publish(MerchantId(&row.merchant_id), CustomerId(customer_id));
     }
     if result.rows_affected == 0 {
         // The lease ran out and another worker has the row: its outcome wins.

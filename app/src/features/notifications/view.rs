@@ -10,6 +10,7 @@ use super::dto::{NotificationState, NotificationView};
 use crate::entities::outbox_email;
 use crate::error::AppError;
 use crate::features::links::service::{self as links, Link};
+use crate::ids::{CustomerId, MerchantId};
 use crate::states::{EmailKind, EmailState};
 use crate::time::minute;
 
@@ -18,8 +19,8 @@ const SHOWN: u64 = 50;
 
 pub async fn for_customer(
     db: &impl ConnectionTrait,
-    merchant_id: &str,
-    customer_id: &str,
+    merchant_id: MerchantId<'_>,
+    customer_id: CustomerId<'_>,
 ) -> Result<Vec<NotificationView>, AppError> {
     let emails = outbox_email::Entity::find()
         .filter(outbox_email::Column::MerchantId.eq(merchant_id))
@@ -29,7 +30,7 @@ pub async fn for_customer(
         .all(db)
         .await?;
     let email_ids: Vec<String> = emails.iter().map(|e| e.id.clone()).collect();
-    let carried = links::carried_by_emails(db, merchant_id, email_ids).await?;
+    let carried = links::carried_by_emails(db, merchant_id.as_str(), email_ids).await?;
     let now = Utc::now();
     let by_email: HashMap<&str, &Link> = carried
         .iter()

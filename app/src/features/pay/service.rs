@@ -8,6 +8,7 @@ use crate::features::charges::confirmation::payment_to_confirm;
 use crate::features::customers::service::find_model;
 use crate::features::links::service::{self as links, Usable};
 use crate::features::settings::connection;
+use crate::ids::{CustomerId, MerchantId};
 use crate::state::AppState;
 use crate::states::LinkPurpose;
 use crate::time::day;
@@ -20,7 +21,12 @@ pub async fn card_page(
     client_ip: Option<&str>,
 ) -> Result<CardPage, AppError> {
     let Usable { link, merchant } = links::usable(state, token, client_ip).await?;
-    let customer = find_model(&state.db, &link.merchant_id, &link.customer_id).await?;
+    let customer = find_model(
+        &state.db,
+        MerchantId(&link.merchant_id),
+        CustomerId(&link.customer_id),
+    )
+    .await?;
     let connection = connection::require(state, &link.merchant_id)
         .await
         .map_err(|_| AppError::LinkUnavailable {

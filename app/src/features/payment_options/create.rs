@@ -13,6 +13,7 @@ use crate::features::auth::service::Authenticated;
 use crate::features::customers::service::find_model;
 use crate::features::customers::stripe::ensure_stripe_customer;
 use crate::features::settings::connection;
+use crate::ids::{CustomerId, MerchantId};
 use crate::live;
 use crate::payments::StripeAccount;
 use crate::payments::operations::SetupState;
@@ -37,7 +38,7 @@ pub async fn start(
 ) -> Result<PaymentOptionSetup, AppError> {
     let db = &state.db;
     let merchant_id = auth.merchant_id.as_str();
-    let customer = find_model(db, merchant_id, customer_id).await?;
+    let customer = find_model(db, MerchantId(merchant_id), CustomerId(customer_id)).await?;
     let connection = connection::require(state, merchant_id).await?;
     let merchant = crate::features::settings::service::find_merchant(db, merchant_id).await?;
     let account = connection.account(state)?;
@@ -81,7 +82,7 @@ pub async fn save(
 ) -> Result<PaymentOptionView, AppError> {
     let db = &state.db;
     let merchant_id = auth.merchant_id.as_str();
-    let customer = find_model(db, merchant_id, customer_id).await?;
+    let customer = find_model(db, MerchantId(merchant_id), CustomerId(customer_id)).await?;
     let Some(stripe_customer) = customer.stripe_customer_id.as_deref() else {
         return Err(AppError::NotFound);
     };
@@ -93,7 +94,13 @@ pub async fn save(
     let payment_method_id =
         staff_setup_result(&account, setup_intent_id, stripe_customer, &customer.id).await?;
     if let Some(existing) = find_by_payment_method(db, merchant_id, &payment_method_id).await? {
-        return existing_view(db, merchant_id, &customer.id, existing).await;
+        return existing_view(
+            db,
+            MerchantId(merchant_id),
+            CustomerId(&customer.id),
+            existing,
+        )
+        .await;
     }
     let card = account
         .retrieve_card(&payment_method_id)
@@ -118,7 +125,13 @@ pub async fn save(
         Added::New(option) => option,
         Added::AlreadyOnFile(existing) => {
             txn.rollback().await?;
-            return existing_view(db, merchant_id, &customer.id, existing).await;
+            return existing_view(
+                db,
+                MerchantId(merchant_id),
+                CustomerId(&customer.id),
+                existing,
+            )
+            .await;
         }
         // Only another customer's row could hold this payment method: not ours to show.
         Added::Conflict => {
@@ -126,22 +139,34 @@ pub async fn save(
             let existing = find_by_payment_method(db, merchant_id, &payment_method_id)
                 .await?
                 .ok_or(AppError::NotFound)?;
-            return existing_view(db, merchant_id, &customer.id, existing).await;
+            return existing_view(
+                db,
+                MerchantId(merchant_id),
+                CustomerId(&customer.id),
+                existing,
+            )
+            .await;
         }
     };
     activity::record(
         &txn,
-        merchant_id,
-        &customer.id,
+        MerchantId(merchant_id),
+        CustomerId(&customer.id),
         Actor::Staff(&auth.staff_user_id),
         ActivityKind::CardAdded,
         format!("Added {}", card_label(&option)),
     )
     .await?;
     txn.commit().await?;
-    live::publish(merchant_id, &customer.id);
+    live::publish(MerchantId(merchant_id), CustomerId(&customer.id));
     tracing::info!(payment_option_id = %option.id, customer_id = %customer.id, "card added by staff");
-    one_view(db, merchant_id, &customer.id, option).await
+    one_view(
+        db,
+        MerchantId(merchant_id),
+        CustomerId(&customer.id),
+        option,
+    )
+    .await
 }
 
 /// The payment method a Create Payment Option SetupIntent saved. Stripe says whose SetupIntent

@@ -18,6 +18,7 @@ use crate::error::{AppError, is_unique_violation};
 use crate::features::activity::service::{self as activity, Actor};
 use crate::features::auth::service::Authenticated;
 use crate::features::settings::connection;
+use crate::ids::{CustomerId, MerchantId};
 use crate::live;
 use crate::payments::operations::CardSummary;
 use crate::state::AppState;
@@ -54,7 +55,12 @@ pub enum Added {
 /// locked first (so "one default per customer" holds whatever runs at the same time), and the
 /// card becomes the default only when the customer has none.
 pub async fn add_card(txn: &impl ConnectionTrait, new: NewCard<'_>) -> Result<Added, AppError> {
-    lock_customer(txn, new.merchant_id, new.customer_id).await?;
+    lock_customer(
+        txn,
+        MerchantId(new.merchant_id),
+        CustomerId(new.customer_id),
+    )
+    .await?;
     let card = new.card;
     if let Some(existing) =
         find_by_payment_method(txn, new.merchant_id, &card.payment_method_id).await?
@@ -62,7 +68,12 @@ pub async fn add_card(txn: &impl ConnectionTrait, new: NewCard<'_>) -> Result<Ad
     {
         return Ok(Added::AlreadyOnFile(existing));
     }
-    let has_default = has_default_card(txn, new.merchant_id, new.customer_id).await?;
+    let has_default = has_default_card(
+        txn,
+        MerchantId(new.merchant_id),
+        CustomerId(new.customer_id),
+    )
+    .await?;
     let now = Utc::now();
     let inserted = payment_option::ActiveModel {
         id: Set(new.id),
@@ -96,8 +107,8 @@ pub async fn add_card(txn: &impl ConnectionTrait, new: NewCard<'_>) -> Result<Ad
 /// there is none. Call it after [`lock_customer`] in the same transaction.
 async fn has_default_card(
     txn: &impl ConnectionTrait,
-    merchant_id: &str,
-    customer_id: &str,
+    merchant_id: MerchantId<'_>,
+    customer_id: CustomerId<'_>,
 ) -> Result<bool, AppError> {
     Ok(payment_option::Entity::find()
         .filter(payment_option::Column::MerchantId.eq(merchant_id))
@@ -129,8 +140,8 @@ pub(super) async fn find_by_payment_method(
 /// write lock, taken before any read of the transaction.
 async fn lock_customer(
     txn: &impl ConnectionTrait,
-    merchant_id: &str,
-    customer_id: &str,
+    merchant_id: MerchantId<'_>,
+    customer_id: CustomerId<'_>,
 ) -> Result<(), AppError> {
     let locked = customer::Entity::update_many()
         .col_expr(
@@ -177,7 +188,12 @@ pub async fn make_default(
         .ok_or(AppError::NotFound)?;
     let now = Utc::now();
     let txn = db.begin().await?;
-    lock_customer(&txn, merchant_id, &option.customer_id).await?;
+    lock_customer(
+        &txn,
+        MerchantId(merchant_id),
+        CustomerId(&option.customer_id),
+    )
+    .await?;
     let Some(option) = find_live(&txn, merchant_id, payment_option_id).await? else {
         txn.rollback().await?;
         return Err(AppError::NotFound);
@@ -202,15 +218,15 @@ pub async fn make_default(
         .await?;
     activity::record(
         &txn,
-        merchant_id,
-        &option.customer_id,
+        MerchantId(merchant_id),
+        CustomerId(&option.customer_id),
         Actor::Staff(&auth.staff_user_id),
         ActivityKind::DefaultCard,
         format!("Made {} the default card", card_label(&option)),
     )
     .await?;
     txn.commit().await?;
-    live::publish(merchant_id, &option.customer_id);
+    live::publish(MerchantId(merchant_id), CustomerId(&option.customer_id));
     Ok(())
 }
 
@@ -245,8 +261,8 @@ pub async fn remove(
     }
     let due = bookings_due_by_card(
         db,
-        merchant_id,
-        &option.customer_id,
+        MerchantId(merchant_id),
+        CustomerId(&option.customer_id),
         vec![option.id.clone()],
     )
     .await?;
@@ -262,14 +278,24 @@ pub async fn remove(
         .await?;
 
     let txn = db.begin().await?;
-    lock_customer(&txn, merchant_id, &option.customer_id).await?;
+    lock_customer(
+        &txn,
+        MerchantId(merchant_id),
+        CustomerId(&option.customer_id),
+    )
+    .await?;
     let Some(option) = find_live(&txn, merchant_id, payment_option_id).await? else {
         txn.rollback().await?;
         return Ok(());
     };
     mark_removed(&txn, &option, &auth.staff_user_id, reason).await?;
     if option.is_default {
-        promote_newest(&txn, merchant_id, &option.customer_id).await?;
+        promote_newest(
+            &txn,
+            MerchantId(merchant_id),
+            CustomerId(&option.customer_id),
+        )
+        .await?;
     }
     let summary = match reason {
         "" => format!("Removed {}", card_label(&option)),
@@ -277,15 +303,15 @@ pub async fn remove(
     };
     activity::record(
         &txn,
-        merchant_id,
-        &option.customer_id,
+        MerchantId(merchant_id),
+        CustomerId(&option.customer_id),
         Actor::Staff(&auth.staff_user_id),
         ActivityKind::CardRemoved,
         summary,
     )
     .await?;
     txn.commit().await?;
-    live::publish(merchant_id, &option.customer_id);
+    live::publish(MerchantId(merchant_id), CustomerId(&option.customer_id));
     tracing::info!(payment_option_id = %option.id, ?detached, "card removed");
     Ok(())
 }
@@ -319,8 +345,8 @@ async fn mark_removed(
 /// The default card went: the customer's newest remaining card becomes the default.
 async fn promote_newest(
     txn: &impl ConnectionTrait,
-    merchant_id: &str,
-    customer_id: &str,
+    merchant_id: MerchantId<'_>,
+    customer_id: CustomerId<'_>,
 ) -> Result<(), AppError> {
     let Some(next) = payment_option::Entity::find()
         .filter(payment_option::Column::MerchantId.eq(merchant_id))

@@ -11,6 +11,7 @@ use crate::cards::{brand_name, card_view};
 use crate::entities::{booking, payment_option};
 use crate::error::AppError;
 use crate::features::activity::service::staff_names;
+use crate::ids::{CustomerId, MerchantId};
 use crate::money::balance_due;
 use crate::states::CardSource;
 
@@ -36,8 +37,8 @@ pub fn card_label(option: &payment_option::Model) -> String {
 /// the staff who added them, the bookings with a balance due that they pay for).
 pub async fn for_customer(
     db: &impl ConnectionTrait,
-    merchant_id: &str,
-    customer_id: &str,
+    merchant_id: MerchantId<'_>,
+    customer_id: CustomerId<'_>,
 ) -> Result<Vec<PaymentOptionView>, AppError> {
     let options = payment_option::Entity::find()
         .filter(payment_option::Column::MerchantId.eq(merchant_id))
@@ -52,13 +53,13 @@ pub async fn for_customer(
 
 pub(super) async fn views(
     db: &impl ConnectionTrait,
-    merchant_id: &str,
-    customer_id: &str,
+    merchant_id: MerchantId<'_>,
+    customer_id: CustomerId<'_>,
     options: Vec<payment_option::Model>,
 ) -> Result<Vec<PaymentOptionView>, AppError> {
     let names = staff_names(
         db,
-        merchant_id,
+        merchant_id.as_str(),
         options.iter().filter_map(|o| o.added_by_staff_id.clone()),
     )
     .await?;
@@ -108,8 +109,8 @@ fn option_view(
 /// ("Sunset kayak tour on 2026-12-05"), soonest first: one query.
 pub(super) async fn bookings_due_by_card(
     db: &impl ConnectionTrait,
-    merchant_id: &str,
-    customer_id: &str,
+    merchant_id: MerchantId<'_>,
+    customer_id: CustomerId<'_>,
     option_ids: Vec<String>,
 ) -> Result<HashMap<String, Vec<String>>, AppError> {
     let mut by_card: HashMap<String, Vec<String>> = HashMap::new();
@@ -140,11 +141,11 @@ pub(super) async fn bookings_due_by_card(
 /// The card a repeated save already recorded, if it is this customer's.
 pub(super) async fn existing_view(
     db: &impl ConnectionTrait,
-    merchant_id: &str,
-    customer_id: &str,
+    merchant_id: MerchantId<'_>,
+    customer_id: CustomerId<'_>,
     existing: payment_option::Model,
 ) -> Result<PaymentOptionView, AppError> {
-    if existing.customer_id != customer_id {
+    if existing.customer_id != customer_id.as_str() {
         return Err(AppError::NotFound);
     }
     one_view(db, merchant_id, customer_id, existing).await
@@ -152,8 +153,8 @@ pub(super) async fn existing_view(
 
 pub(super) async fn one_view(
     db: &impl ConnectionTrait,
-    merchant_id: &str,
-    customer_id: &str,
+    merchant_id: MerchantId<'_>,
+    customer_id: CustomerId<'_>,
     option: payment_option::Model,
 ) -> Result<PaymentOptionView, AppError> {
     views(db, merchant_id, customer_id, vec![option])

@@ -4,13 +4,19 @@ use leptos::prelude::*;
 
 use super::dto::CustomerPayments;
 use crate::error::AppError;
+use crate::ids::{CustomerId, MerchantId};
 
 /// The payment side of the profile: Payment Options, Notifications, bookings, charges, activity
 /// and what the Actions panel may offer.
 #[server(endpoint = "get_customer_payments")]
 pub async fn get_customer_payments(customer_id: String) -> Result<CustomerPayments, AppError> {
     crate::features::auth::session::as_staff(|state, auth| async move {
-        super::view::customer_payments(&state, &auth.merchant_id, &customer_id).await
+        super::view::customer_payments(
+            &state,
+            MerchantId(&auth.merchant_id),
+            CustomerId(&customer_id),
+        )
+        .await
     })
     .await
 }

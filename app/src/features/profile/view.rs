@@ -9,17 +9,19 @@ use crate::error::AppError;
 use crate::features::customers::service::find_model;
 use crate::features::payment_options::dto::CardsOnFile;
 use crate::features::{activity, bookings, card_requests, charges, notifications, payment_options};
+use crate::ids::{CustomerId, MerchantId};
 use crate::state::AppState;
 
 pub async fn customer_payments(
     state: &AppState,
-    merchant_id: &str,
-    customer_id: &str,
+    merchant_id: MerchantId<'_>,
+    customer_id: CustomerId<'_>,
 ) -> Result<CustomerPayments, AppError> {
     let db = &state.db;
     let customer = find_model(db, merchant_id, customer_id).await?;
-    let merchant = crate::features::settings::service::find_merchant(db, merchant_id).await?;
-    let connected = stripe_connection::Entity::find_by_id(merchant_id.to_owned())
+    let merchant =
+        crate::features::settings::service::find_merchant(db, merchant_id.as_str()).await?;
+    let connected = stripe_connection::Entity::find_by_id(merchant_id.as_str().to_owned())
         .count(db)
         .await?
         > 0;
