@@ -5,3 +5,5 @@ pub mod components;
 pub mod dto;
 #[cfg(feature = "ssr")]
 pub mod service;
+#[cfg(feature = "ssr")]
+pub mod view;

@@ -9,7 +9,7 @@ use super::dto::{ChargeView, RefundView};
 use super::parse::{CONFIRMATION_EXPIRED, currency_of, decline_reason};
 use crate::entities::{booking, charge, payment_option, refund};
 use crate::error::AppError;
-use crate::features::activity::service::staff_names;
+use crate::features::activity::view::staff_names;
 use crate::features::payment_options::view::card_label;
 use crate::ids::{CustomerId, MerchantId};
 use crate::money::{Currency, refundable};

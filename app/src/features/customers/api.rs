@@ -11,10 +11,9 @@ pub async fn list_customers(
     after: Option<String>,
     before: Option<String>,
 ) -> Result<CustomerPage, AppError> {
-    use super::service;
     crate::features::auth::session::as_staff(|state, auth| async move {
-        let page = service::PageRequest::parse(after.as_deref(), before.as_deref())?;
-        service::list(&state.db, &auth.merchant_id, &query, page).await
+        let page = super::view::PageRequest::parse(after.as_deref(), before.as_deref())?;
+        super::view::list(&state.db, &auth.merchant_id, &query, page).await
     })
     .await
 }
@@ -22,7 +21,7 @@ pub async fn list_customers(
 #[server(endpoint = "get_customer")]
 pub async fn get_customer(id: String) -> Result<CustomerDetail, AppError> {
     crate::features::auth::session::as_staff(|state, auth| async move {
-        super::service::get(&state.db, &auth.merchant_id, &id).await
+        super::view::get(&state.db, &auth.merchant_id, &id).await
     })
     .await
 }

@@ -8,3 +8,5 @@ pub mod dto;
 pub mod service;
 #[cfg(feature = "ssr")]
 pub mod stripe;
+#[cfg(feature = "ssr")]
+pub mod view;

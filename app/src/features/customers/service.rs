@@ -1,21 +1,18 @@
-//! Customer queries. Every one takes the merchant id and filters by it first: another merchant's
-//! customer is indistinguishable from one that does not exist.
+//! Customers, commands: the customer form parsed, create and update (one email address per
+//! customer of a merchant), and the lookup every capability uses. Every query takes the merchant
+//! id and filters by it first: another merchant's customer is indistinguishable from one that
+//! does not exist.
 
-use base64::Engine;
 use chrono::Utc;
-use sea_orm::sea_query::{Condition, LikeExpr};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 
-use super::dto::{CustomerDetail, CustomerPage, CustomerSummary, full_name};
+use super::dto::CustomerDetail;
+use super::view::to_detail;
 use crate::domain::{EmailAddress, Notes, PersonName, PhoneNumber};
 use crate::entities::{customer, new_id};
 use crate::error::{AppError, FieldError};
 use crate::ids::{CustomerId, MerchantId};
 
-pub const PAGE_SIZE: u64 = 25;
 const DUPLICATE_EMAIL: &str = "Another customer already uses this email address.";
 
 /// Validated input of the customer form.
@@ -102,176 +99,6 @@ impl CustomerInput {
     }
 }
 
-fn to_detail(model: customer::Model) -> CustomerDetail {
-    CustomerDetail {
-        id: model.id,
-        first_name: model.first_name,
-        last_name: model.last_name,
-        email: model.email,
-        phone: model.phone,
-        notes: model.notes,
-        created_on: crate::time::day(model.created_at),
-    }
-}
-
-fn to_summary(model: customer::Model) -> CustomerSummary {
-    CustomerSummary {
-        full_name: full_name(&model.first_name, &model.last_name),
-        id: model.id,
-        email: model.email,
-        phone: model.phone,
-    }
-}
-
-/// A position in the list: the sort key and id of a row. Encoded opaquely for URLs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Cursor {
-    pub sort_key: String,
-    pub id: String,
-}
-
-impl Cursor {
-    pub fn encode(&self) -> String {
-        base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .encode(format!("{}\n{}", self.id, self.sort_key))
-    }
-
-    pub fn decode(raw: &str) -> Option<Self> {
-        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(raw)
-            .ok()?;
-        let text = String::from_utf8(bytes).ok()?;
-        let (id, sort_key) = text.split_once('\n')?;
-        Some(Self {
-            sort_key: sort_key.to_owned(),
-            id: id.to_owned(),
-        })
-    }
-
-    fn of(model: &customer::Model) -> Self {
-        Self {
-            sort_key: model.sort_key.clone(),
-            id: model.id.clone(),
-        }
-    }
-}
-
-pub enum PageRequest {
-    First,
-    After(Cursor),
-    Before(Cursor),
-}
-
-impl PageRequest {
-    pub fn parse(after: Option<&str>, before: Option<&str>) -> Result<Self, AppError> {
-        let bad = || {
-            AppError::field(
-                "cursor",
-                "This page link is not valid. Go back to the first page.",
-            )
-        };
-        match (
-            after.filter(|s| !s.is_empty()),
-            before.filter(|s| !s.is_empty()),
-        ) {
-            (None, None) => Ok(Self::First),
-            (Some(a), None) => Cursor::decode(a).map(Self::After).ok_or_else(bad),
-            (None, Some(b)) => Cursor::decode(b).map(Self::Before).ok_or_else(bad),
-            (Some(_), Some(_)) => Err(bad()),
-        }
-    }
-}
-
-/// Escapes LIKE wildcards so a search for `50%` means the text "50%".
-fn like_contains(term: &str) -> LikeExpr {
-    let escaped = term
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    LikeExpr::new(format!("%{escaped}%")).escape('\\')
-}
-
-fn search_condition(query: &str) -> Option<Condition> {
-    let term = query.trim().to_lowercase();
-    if term.is_empty() {
-        return None;
-    }
-    let mut any = Condition::any().add(customer::Column::SearchText.like(like_contains(&term)));
-    // "555 0109" should find "+1 (555) 010-9999": compare digits when the term looks like a phone.
-    let digits: String = term.chars().filter(char::is_ascii_digit).collect();
-    let phone_like = term
-        .chars()
-        .all(|c| c.is_ascii_digit() || " +-().".contains(c));
-    if phone_like && digits.len() >= 3 && digits != term {
-        any = any.add(customer::Column::SearchText.like(like_contains(&digits)));
-    }
-    Some(any)
-}
-
-pub async fn list(
-    db: &DatabaseConnection,
-    merchant_id: &str,
-    query: &str,
-    page: PageRequest,
-) -> Result<CustomerPage, AppError> {
-    if query.chars().count() > 100 {
-        return Err(AppError::field("q", "Search for at most 100 characters."));
-    }
-    let mut select = customer::Entity::find().filter(customer::Column::MerchantId.eq(merchant_id));
-    if let Some(condition) = search_condition(query) {
-        select = select.filter(condition);
-    }
-    let backwards = matches!(page, PageRequest::Before(_));
-    select = match &page {
-        PageRequest::First => select,
-        PageRequest::After(c) => select.filter(
-            Condition::any()
-                .add(customer::Column::SortKey.gt(c.sort_key.clone()))
-                .add(
-                    Condition::all()
-                        .add(customer::Column::SortKey.eq(c.sort_key.clone()))
-                        .add(customer::Column::Id.gt(c.id.clone())),
-                ),
-        ),
-        PageRequest::Before(c) => select.filter(
-            Condition::any()
-                .add(customer::Column::SortKey.lt(c.sort_key.clone()))
-                .add(
-                    Condition::all()
-                        .add(customer::Column::SortKey.eq(c.sort_key.clone()))
-                        .add(customer::Column::Id.lt(c.id.clone())),
-                ),
-        ),
-    };
-    select = if backwards {
-        select
-            .order_by_desc(customer::Column::SortKey)
-            .order_by_desc(customer::Column::Id)
-    } else {
-        select
-            .order_by_asc(customer::Column::SortKey)
-            .order_by_asc(customer::Column::Id)
-    };
-    let mut rows = select.limit(PAGE_SIZE + 1).all(db).await?;
-    let more = rows.len() as u64 > PAGE_SIZE;
-    rows.truncate(PAGE_SIZE as usize);
-    if backwards {
-        rows.reverse();
-    }
-    let first = rows.first().map(Cursor::of);
-    let last = rows.last().map(Cursor::of);
-    let (has_prev, has_next) = match page {
-        PageRequest::First => (false, more),
-        PageRequest::After(_) => (true, more),
-        PageRequest::Before(_) => (more, true),
-    };
-    Ok(CustomerPage {
-        prev_cursor: first.filter(|_| has_prev).map(|c| c.encode()),
-        next_cursor: last.filter(|_| has_next).map(|c| c.encode()),
-        items: rows.into_iter().map(to_summary).collect(),
-    })
-}
-
 /// One of this merchant's customers (another merchant's id is `NotFound`), inside a transaction
 /// or not.
 pub async fn find_model(
@@ -284,16 +111,6 @@ pub async fn find_model(
         .one(db)
         .await?
         .ok_or(AppError::NotFound)
-}
-
-pub async fn get(
-    db: &DatabaseConnection,
-    merchant_id: &str,
-    id: &str,
-) -> Result<CustomerDetail, AppError> {
-    find_model(db, MerchantId(merchant_id), CustomerId(id))
-        .await
-        .map(to_detail)
 }
 
 async fn ensure_email_free(
@@ -377,7 +194,6 @@ pub async fn update(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use proptest::prelude::*;
 
     #[test]
     fn input_reports_every_bad_field() {
@@ -402,23 +218,5 @@ mod tests {
         assert_eq!(input.sort_key(), "lovelace ada");
         assert!(input.search_text().contains("ada@example.com"));
         assert!(input.search_text().contains("442079460018"));
-    }
-
-    #[test]
-    fn page_request_rejects_garbage_cursors() {
-        assert!(PageRequest::parse(Some("%%%"), None).is_err());
-        assert!(PageRequest::parse(Some("a"), Some("b")).is_err());
-        assert!(matches!(
-            PageRequest::parse(Some(""), None),
-            Ok(PageRequest::First)
-        ));
-    }
-
-    proptest! {
-        #[test]
-        fn cursors_round_trip(sort_key in "\\PC{0,60}", id in "[0-9a-f-]{36}") {
-            let cursor = Cursor { sort_key, id };
-            prop_assert_eq!(Cursor::decode(&cursor.encode()), Some(cursor));
-        }
     }
 }

@@ -10,7 +10,7 @@ use super::dto::{ExpiryState, PaymentOptionView};
 use crate::cards::{brand_name, card_view};
 use crate::entities::{booking, payment_option};
 use crate::error::AppError;
-use crate::features::activity::service::staff_names;
+use crate::features::activity::view::staff_names;
 use crate::ids::{CustomerId, MerchantId};
 use crate::money::balance_due;
 use crate::states::CardSource;

@@ -38,6 +38,6 @@ pub async fn customer_payments(
             .await?,
         bookings: bookings::view::for_customer(db, merchant_id, customer_id).await?,
         charges: charges::view::for_customer(db, merchant_id, customer_id).await?,
-        activity: activity::service::for_customer(db, merchant_id, customer_id).await?,
+        activity: activity::view::for_customer(db, merchant_id, customer_id).await?,
     })
 }
