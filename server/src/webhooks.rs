@@ -175,7 +175,7 @@ async fn dispatch(
         // Refunds made here or in Stripe's dashboard, and their later outcome.
         "charge.refunded" | "charge.refund.updated" | "refund.updated" | "refund.failed" => {
             if let Some(payment_intent_id) = object.payment_intent_id() {
-                app::features::charges::refunds::reconcile_refunds(
+                app::features::charges::refund_settle::reconcile_refunds(
                     state,
                     connection,
                     merchant_id,

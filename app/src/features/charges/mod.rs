@@ -21,6 +21,8 @@ pub mod parse;
 #[cfg(feature = "ssr")]
 pub mod reconciler;
 #[cfg(feature = "ssr")]
+pub mod refund_settle;
+#[cfg(feature = "ssr")]
 pub mod refunds;
 #[cfg(feature = "ssr")]
 pub mod settle;

@@ -12,7 +12,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 
 use super::command::send_to_stripe;
 use super::parse::CONFIRMATION_EXPIRED;
-use super::refunds;
+use super::refund_settle;
 use super::settle::settle;
 use crate::entities::{charge, refund};
 use crate::error::AppError;
@@ -52,7 +52,7 @@ pub async fn run_once(state: &AppState) -> Result<Reconciled, AppError> {
         }
     }
     for row in &refunds {
-        match refunds::reconcile_refund(state, row).await {
+        match refund_settle::reconcile_refund(state, row).await {
             Ok(()) => done.refunds += 1,
             Err(err) => {
                 done.failed += 1;

@@ -91,16 +91,11 @@ pub async fn save(
     }
     let connection = connection::require(state, merchant_id).await?;
     let account = connection.account(state)?;
+    let (merchant_ref, customer_ref) = (MerchantId(merchant_id), CustomerId(&customer.id));
     let payment_method_id =
         staff_setup_result(&account, setup_intent_id, stripe_customer, &customer.id).await?;
     if let Some(existing) = find_by_payment_method(db, merchant_id, &payment_method_id).await? {
-        return existing_view(
-            db,
-            MerchantId(merchant_id),
-            CustomerId(&customer.id),
-            existing,
-        )
-        .await;
+        return existing_view(db, merchant_ref, customer_ref, existing).await;
     }
     let card = account
         .retrieve_card(&payment_method_id)
@@ -125,13 +120,7 @@ pub async fn save(
         Added::New(option) => option,
         Added::AlreadyOnFile(existing) => {
             txn.rollback().await?;
-            return existing_view(
-                db,
-                MerchantId(merchant_id),
-                CustomerId(&customer.id),
-                existing,
-            )
-            .await;
+            return existing_view(db, merchant_ref, customer_ref, existing).await;
         }
         // Only another customer's row could hold this payment method: not ours to show.
         Added::Conflict => {
@@ -139,34 +128,22 @@ pub async fn save(
             let existing = find_by_payment_method(db, merchant_id, &payment_method_id)
                 .await?
                 .ok_or(AppError::NotFound)?;
-            return existing_view(
-                db,
-                MerchantId(merchant_id),
-                CustomerId(&customer.id),
-                existing,
-            )
-            .await;
+            return existing_view(db, merchant_ref, customer_ref, existing).await;
         }
     };
     activity::record(
         &txn,
-        MerchantId(merchant_id),
-        CustomerId(&customer.id),
+        merchant_ref,
+        customer_ref,
         Actor::Staff(&auth.staff_user_id),
         ActivityKind::CardAdded,
         format!("Added {}", card_label(&option)),
     )
     .await?;
     txn.commit().await?;
-    live::publish(MerchantId(merchant_id), CustomerId(&customer.id));
+    live::publish(merchant_ref, customer_ref);
     tracing::info!(payment_option_id = %option.id, customer_id = %customer.id, "card added by staff");
-    one_view(
-        db,
-        MerchantId(merchant_id),
-        CustomerId(&customer.id),
-        option,
-    )
-    .await
+    one_view(db, merchant_ref, customer_ref, option).await
 }
 
 /// The payment method a Create Payment Option SetupIntent saved. Stripe says whose SetupIntent

@@ -255,17 +255,13 @@ pub async fn remove(
     else {
         return Err(AppError::NotFound);
     };
+    let customer_id = option.customer_id.clone();
+    let (merchant_ref, customer_ref) = (MerchantId(merchant_id), CustomerId(&customer_id));
     // A second click, or another tab, got there first: the card is gone as asked.
     if option.removed_at.is_some() {
         return Ok(());
     }
-    let due = bookings_due_by_card(
-        db,
-        MerchantId(merchant_id),
-        CustomerId(&option.customer_id),
-        vec![option.id.clone()],
-    )
-    .await?;
+    let due = bookings_due_by_card(db, merchant_ref, customer_ref, vec![option.id.clone()]).await?;
     if reason.is_empty() && !due.is_empty() {
         return Err(AppError::field("reason", REASON_REQUIRED));
     }
@@ -278,24 +274,14 @@ pub async fn remove(
         .await?;
 
     let txn = db.begin().await?;
-    lock_customer(
-        &txn,
-        MerchantId(merchant_id),
-        CustomerId(&option.customer_id),
-    )
-    .await?;
+    lock_customer(&txn, merchant_ref, customer_ref).await?;
     let Some(option) = find_live(&txn, merchant_id, payment_option_id).await? else {
         txn.rollback().await?;
         return Ok(());
     };
     mark_removed(&txn, &option, &auth.staff_user_id, reason).await?;
     if option.is_default {
-        promote_newest(
-            &txn,
-            MerchantId(merchant_id),
-            CustomerId(&option.customer_id),
-        )
-        .await?;
+        promote_newest(&txn, merchant_ref, customer_ref).await?;
     }
     let summary = match reason {
         "" => format!("Removed {}", card_label(&option)),
@@ -303,15 +289,15 @@ pub async fn remove(
     };
     activity::record(
         &txn,
-        MerchantId(merchant_id),
-        CustomerId(&option.customer_id),
+        merchant_ref,
+        customer_ref,
         Actor::Staff(&auth.staff_user_id),
         ActivityKind::CardRemoved,
         summary,
     )
     .await?;
     txn.commit().await?;
-    live::publish(MerchantId(merchant_id), CustomerId(&option.customer_id));
+    live::publish(merchant_ref, customer_ref);
     tracing::info!(payment_option_id = %option.id, ?detached, "card removed");
     Ok(())
 }

@@ -36,7 +36,7 @@ pub use app::features::charges::api::{
 };
 pub use app::features::charges::dto::{ChargeView, PaymentConfirmed};
 pub use app::features::charges::reconciler::run_once as run_reconciler;
-pub use app::features::charges::refunds::reconcile_refunds;
+pub use app::features::charges::refund_settle::reconcile_refunds;
 pub use app::features::customers::api::{
     CreateCustomer, GetCustomer, ListCustomers, UpdateCustomer,
 };
