@@ -58,12 +58,8 @@ pub async fn sign_out() -> Result<(), AppError> {
 
 #[server(endpoint = "current_session")]
 pub async fn current_session() -> Result<SessionInfo, AppError> {
-    crate::state::respond(
-        async move {
-            let state = crate::state::app_state()?;
-            let auth = super::session::require_staff().await?;
-            super::service::session_info(&state.db, &auth).await
-        }
-        .await,
-    )
+    super::session::as_staff(|state, auth| async move {
+        super::service::session_info(&state.db, &auth).await
+    })
+    .await
 }
