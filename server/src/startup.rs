@@ -32,6 +32,9 @@ pub type StartupError = Box<dyn std::error::Error + Send + Sync>;
 
 /// Server functions take small forms; anything bigger is refused before it is read.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
+/// Stripe's events: a PaymentIntent with its charges and metadata can be far larger than any form
+/// of ours, so the webhook route has a limit of its own.
+pub const WEBHOOK_MAX_BODY_BYTES: usize = 1024 * 1024;
 
 pub struct Application {
     listener: TcpListener,
@@ -283,14 +286,16 @@ pub fn build_router(state: AppState, options: LeptosOptions) -> Router {
         // inline scripts.
         leptos::nonce::provide_nonce();
     };
-    Router::new()
-        .route("/health", get(move || crate::health::health(db.clone())))
+    let webhooks = Router::new()
         .route(
             "/webhooks/stripe/{merchant_id}",
             axum::routing::post(move |path, headers, body| {
                 crate::webhooks::receive(webhook_state.clone(), path, headers, body)
             }),
         )
+        .layer(RequestBodyLimitLayer::new(WEBHOOK_MAX_BODY_BYTES));
+    Router::new()
+        .route("/health", get(move || crate::health::health(db.clone())))
         .route(
             "/pay/{token}",
             get(move |path, peer| crate::card_links::exchange(link_state.clone(), path, peer)),
@@ -318,6 +323,8 @@ pub fn build_router(state: AppState, options: LeptosOptions) -> Router {
             crate::security::same_origin_writes,
         ))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        // After the limit above: Stripe's events (signed, from Stripe, no Origin) have their own.
+        .merge(webhooks)
         // HTML, JS, CSS and above all the WASM shrink several-fold on the wire.
         .layer(CompressionLayer::new().br(true).gzip(true))
         .layer(SetResponseHeaderLayer::if_not_present(

@@ -50,6 +50,43 @@ async fn a_signed_event_is_stored_once_however_often_it_arrives() {
     assert_eq!(app.count("stripe_events").await, 1);
 }
 
+/// Stripe's events can be far larger than the forms the rest of the app takes (a PaymentIntent
+/// with its charges and metadata expanded): the webhook route has a limit of its own.
+#[tokio::test]
+async fn an_event_larger_than_a_form_is_taken_and_an_oversized_one_refused() {
+    let app = spawn_app().await;
+    let merchant = app
+        .merchant("Big Hook Tours")
+        .connected(Stripe::PastedKeys)
+        .await;
+    let large = |id: &str, bytes: usize| {
+        json!({
+            "id": id,
+            "object": "event",
+            "type": "customer.created",
+            "created": 1_700_000_000,
+            "livemode": false,
+            "data": { "object": { "id": "cus_123", "object": "customer",
+                "description": "x".repeat(bytes) } }
+        })
+        .to_string()
+    };
+    let body = large("evt_large", 200 * 1024);
+    let signature = sign(body.as_bytes(), WEBHOOK_SECRET, now());
+    assert_eq!(
+        app.deliver_webhook(&merchant.id, &body, &signature).await,
+        StatusCode::OK
+    );
+    assert_eq!(app.count("stripe_events").await, 1);
+    let too_large = large("evt_too_large", 2 * 1024 * 1024);
+    let signature = sign(too_large.as_bytes(), WEBHOOK_SECRET, now());
+    assert_eq!(
+        app.deliver_webhook(&merchant.id, &too_large, &signature).await,
+        StatusCode::PAYLOAD_TOO_LARGE
+    );
+    assert_eq!(app.count("stripe_events").await, 1);
+}
+
 #[tokio::test]
 async fn forged_stale_or_misdirected_events_are_refused_without_side_effects() {
     let app = spawn_app().await;
