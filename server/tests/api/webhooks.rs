@@ -81,7 +81,8 @@ async fn an_event_larger_than_a_form_is_taken_and_an_oversized_one_refused() {
     let too_large = large("evt_too_large", 2 * 1024 * 1024);
     let signature = sign(too_large.as_bytes(), WEBHOOK_SECRET, now());
     assert_eq!(
-        app.deliver_webhook(&merchant.id, &too_large, &signature).await,
+        app.deliver_webhook(&merchant.id, &too_large, &signature)
+            .await,
         StatusCode::PAYLOAD_TOO_LARGE
     );
     assert_eq!(app.count("stripe_events").await, 1);
