@@ -247,6 +247,22 @@ pub async fn find_staff(
         .ok_or(AppError::Unauthorized)
 }
 
+/// A staff member and the address their notices go to; `None` when the member is gone or their
+/// address is unusable (the notice is then skipped).
+pub async fn staff_recipient(
+    db: &impl sea_orm::ConnectionTrait,
+    staff_user_id: &str,
+) -> Result<Option<(staff_user::Model, EmailAddress)>, AppError> {
+    let staff = staff_user::Entity::find_by_id(staff_user_id.to_owned())
+        .one(db)
+        .await?;
+    Ok(staff.and_then(|s| {
+        EmailAddress::parse(&s.email)
+            .ok()
+            .map(|address| (s, address))
+    }))
+}
+
 pub fn token_digest(token: &str) -> String {
     crate::crypto::sha256_hex(token)
 }

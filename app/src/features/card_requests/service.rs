@@ -9,10 +9,10 @@ use super::dto::CardRequestSent;
 use super::emails;
 use crate::cards::{CardView, card_view};
 use crate::domain::{EmailAddress, PersonalNote};
-use crate::entities::{customer, new_id, payment_option, staff_user};
+use crate::entities::{customer, new_id, payment_option};
 use crate::error::AppError;
 use crate::features::activity::service::{self as activity, Actor};
-use crate::features::auth::service::{Authenticated, find_staff};
+use crate::features::auth::service::{Authenticated, find_staff, staff_recipient};
 use crate::features::customers::dto::full_name;
 use crate::features::customers::service::find_model;
 use crate::features::customers::stripe::ensure_stripe_customer;
@@ -292,13 +292,7 @@ async fn enqueue_saved_notice(
     )
     .await?;
     let merchant = find_merchant(txn, &link.merchant_id).await?;
-    let Some(staff) = staff_user::Entity::find_by_id(link.sent_by.clone())
-        .one(txn)
-        .await?
-    else {
-        return Ok(());
-    };
-    let Ok(recipient) = EmailAddress::parse(&staff.email) else {
+    let Some((staff, recipient)) = staff_recipient(txn, &link.sent_by).await? else {
         return Ok(());
     };
     let customer_name = full_name(&customer.first_name, &customer.last_name);

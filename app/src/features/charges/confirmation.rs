@@ -12,13 +12,12 @@ use super::emails::{ConfirmPaymentEmail, PaymentOutcomeEmail};
 use super::parse::currency_of;
 use super::settle::{card_of, settle};
 use super::view::status_label;
-use crate::domain::EmailAddress;
-use crate::entities::{charge, merchant, payment_option, staff_user};
+use crate::entities::{charge, merchant, payment_option};
 use crate::error::AppError;
 use crate::features::activity::service::{self as activity, Actor};
-use crate::features::auth::service::Authenticated;
+use crate::features::auth::service::{Authenticated, staff_recipient};
 use crate::features::customers::dto::full_name;
-use crate::features::customers::service::find_model;
+use crate::features::customers::service::{email_recipient, find_model};
 use crate::features::links::service::{self as links, Link, NewLink};
 use crate::features::links::token;
 use crate::features::notifications::outbox;
@@ -47,11 +46,7 @@ pub(super) async fn send_confirmation_link(
         CustomerId(&row.customer_id),
     )
     .await?;
-    let Some(recipient) = customer
-        .email
-        .as_deref()
-        .and_then(|e| EmailAddress::parse(e).ok())
-    else {
+    let Some(recipient) = email_recipient(&customer) else {
         return Ok(None);
     };
     let (token, token_digest) = token::new_token();
@@ -74,13 +69,11 @@ pub(super) async fn send_confirmation_link(
         expires_at: &expires_text,
     };
     let bodies = email.render()?;
-    let staff = staff_user::Entity::find_by_id(row.created_by_staff_id.clone())
-        .one(txn)
-        .await?;
+    let staff = staff_recipient(txn, &row.created_by_staff_id).await?;
     let outbox_id = outbox::enqueue(
         txn,
         outbox::NewEmail {
-            reply_to: staff.and_then(|s| EmailAddress::parse(&s.email).ok()),
+            reply_to: staff.map(|(_, address)| address),
             ..outbox::NewEmail::about_customer(
                 merchant,
                 &customer.id,
@@ -186,13 +179,7 @@ pub(super) async fn finish_confirmation(
     failure: Option<&str>,
 ) -> Result<(), AppError> {
     links::complete_for_charge(txn, &row.merchant_id, &row.id).await?;
-    let Some(staff) = staff_user::Entity::find_by_id(row.created_by_staff_id.clone())
-        .one(txn)
-        .await?
-    else {
-        return Ok(());
-    };
-    let Ok(recipient) = EmailAddress::parse(&staff.email) else {
+    let Some((staff, recipient)) = staff_recipient(txn, &row.created_by_staff_id).await? else {
         return Ok(());
     };
     let customer = find_model(

@@ -12,11 +12,10 @@ use sea_orm::{
 use super::confirmation::{finish_confirmation, send_confirmation_link};
 use super::emails::ReceiptEmail;
 use super::parse::{currency_of, decline_reason};
-use crate::domain::EmailAddress;
 use crate::entities::{booking, charge, merchant, payment_option};
 use crate::error::AppError;
 use crate::features::activity::service::{self as activity, Actor};
-use crate::features::customers::service::find_model;
+use crate::features::customers::service::{email_recipient, find_model};
 use crate::features::notifications::outbox;
 use crate::features::payment_options::view::card_label;
 use crate::features::settings::connection::StripeConnection;
@@ -347,11 +346,7 @@ async fn enqueue_receipt(
         CustomerId(&row.customer_id),
     )
     .await?;
-    let Some(recipient) = customer
-        .email
-        .as_deref()
-        .and_then(|e| EmailAddress::parse(e).ok())
-    else {
+    let Some(recipient) = email_recipient(&customer) else {
         return Ok(());
     };
     let date = crate::time::day(Utc::now());

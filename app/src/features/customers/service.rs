@@ -99,6 +99,14 @@ impl CustomerInput {
     }
 }
 
+/// Where emails to the customer go; `None` without a usable address (the email is skipped).
+pub fn email_recipient(customer: &customer::Model) -> Option<EmailAddress> {
+    customer
+        .email
+        .as_deref()
+        .and_then(|e| EmailAddress::parse(e).ok())
+}
+
 /// One of this merchant's customers (another merchant's id is `NotFound`), inside a transaction
 /// or not.
 pub async fn find_model(
