@@ -271,14 +271,7 @@ pub async fn complete(
     link_id: &str,
     payment_option_id: Option<&str>,
 ) -> Result<bool, AppError> {
-    let now = Utc::now();
-    let mut update = customer_link::Entity::update_many()
-        .col_expr(
-            customer_link::Column::Status,
-            Expr::value(LinkStatus::Completed),
-        )
-        .col_expr(customer_link::Column::CompletedAt, Expr::value(now))
-        .col_expr(customer_link::Column::UpdatedAt, Expr::value(now));
+    let mut update = mark_completed();
     if let Some(option_id) = payment_option_id {
         update = update.col_expr(
             customer_link::Column::PaymentOptionId,
@@ -299,6 +292,17 @@ pub async fn complete_for_charge(
     merchant_id: &str,
     charge_id: &str,
 ) -> Result<(), AppError> {
+    mark_completed()
+        .filter(customer_link::Column::MerchantId.eq(merchant_id))
+        .filter(customer_link::Column::ChargeId.eq(charge_id))
+        .filter(customer_link::Column::Status.eq(LinkStatus::Pending))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// The columns of a link being used up; callers add which rows (and from which states).
+fn mark_completed() -> sea_orm::UpdateMany<customer_link::Entity> {
     let now = Utc::now();
     customer_link::Entity::update_many()
         .col_expr(
@@ -307,10 +311,4 @@ pub async fn complete_for_charge(
         )
         .col_expr(customer_link::Column::CompletedAt, Expr::value(now))
         .col_expr(customer_link::Column::UpdatedAt, Expr::value(now))
-        .filter(customer_link::Column::MerchantId.eq(merchant_id))
-        .filter(customer_link::Column::ChargeId.eq(charge_id))
-        .filter(customer_link::Column::Status.eq(LinkStatus::Pending))
-        .exec(db)
-        .await?;
-    Ok(())
 }
