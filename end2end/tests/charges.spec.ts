@@ -1,5 +1,5 @@
 import { cardLine } from './data';
-import { expect, test } from './fixtures';
+import { type Fixtures, expect, test } from './fixtures';
 import { linkIn } from './pages/mailbox';
 
 // Charging the cards on file from the customer's profile: a booking's Charge balance (in part,
@@ -8,6 +8,33 @@ import { linkIn } from './pages/mailbox';
 // Secure step, and the merchant's profile following along without a reload.
 
 test.describe.configure({ mode: 'parallel' });
+
+type World = Pick<Fixtures, 'merchant' | 'profile' | 'mailbox' | 'customerBrowser'>;
+
+/** The customer saves 4000 0027 6000 3184 from the card link (with 3-D Secure): a card whose
+ * bank will want the customer to confirm every off-session charge. */
+async function saveCardThatNeedsConfirmation(world: World): Promise<void> {
+  const { merchant, profile, mailbox, customerBrowser } = world;
+  const link = await profile.sendCardRequestAndReadLink(mailbox, merchant);
+  const pay = await customerBrowser.open(link);
+  await pay.saveCard('4000 0027 6000 3184', { challenge: true });
+  await pay.close();
+  await expect(profile.paymentOption('3184')).toHaveCount(1);
+}
+
+/** Charges that card from the Actions panel; the charge waits for the customer, and the link to
+ * confirm it is read from their email. */
+async function chargeWaitingForTheCustomer(
+  world: World,
+  charge: { amount: string; description: string },
+): Promise<string> {
+  const { profile, mailbox } = world;
+  const dialog = profile.chargeDialog;
+  await profile.action('Charge').click();
+  await dialog.charge(charge);
+  await expect(dialog.status).toContainText('Waiting for the customer to confirm');
+  return mailbox.waitForLink(profile.customer.email, /confirm/i);
+}
 
 test('Charge balance in part then in full, and a partial refund puts it back on the balance', async ({
   merchant,
@@ -231,11 +258,7 @@ test('4000 0027 6000 3184: the customer confirms the payment from the resent lin
   const chargeButton = profile.action('Charge');
 
   await test.step('the customer saves the card from the card link (with 3-D Secure)', async () => {
-    const link = await profile.sendCardRequestAndReadLink(mailbox, merchant);
-    const pay = await customerBrowser.open(link);
-    await pay.saveCard('4000 0027 6000 3184', { challenge: true });
-    await pay.close();
-    await expect(profile.paymentOption('3184')).toHaveCount(1);
+    await saveCardThatNeedsConfirmation({ merchant, profile, mailbox, customerBrowser });
   });
 
   const dialog = profile.chargeDialog;
@@ -330,18 +353,12 @@ test('the confirm page: a failed challenge says so and Confirm payment works aga
   customerBrowser,
 }) => {
   test.setTimeout(120_000);
-  const link = await profile.sendCardRequestAndReadLink(mailbox, merchant);
-  const saving = await customerBrowser.open(link);
-  await saving.saveCard('4000 0027 6000 3184', { challenge: true });
-  await saving.close();
-  await expect(profile.paymentOption('3184')).toHaveCount(1);
-
-  const dialog = profile.chargeDialog;
-  await profile.action('Charge').click();
-  await dialog.charge({ amount: '12.50', description: 'Life jacket rental' });
-  await expect(dialog.status).toContainText('Waiting for the customer to confirm');
-
-  const confirmLink = await mailbox.waitForLink(profile.customer.email, /confirm/i);
+  const world = { merchant, profile, mailbox, customerBrowser };
+  await saveCardThatNeedsConfirmation(world);
+  const confirmLink = await chargeWaitingForTheCustomer(world, {
+    amount: '12.50',
+    description: 'Life jacket rental',
+  });
   const pay = await customerBrowser.open(confirmLink);
   await pay.confirmPayment('Fail');
   await expect(pay.alert).toContainText('unable to authenticate');
@@ -362,18 +379,12 @@ test('the confirm page: a customer who left during the bank\'s step can come bac
   customerBrowser,
 }) => {
   test.setTimeout(120_000);
-  const link = await profile.sendCardRequestAndReadLink(mailbox, merchant);
-  const saving = await customerBrowser.open(link);
-  await saving.saveCard('4000 0027 6000 3184', { challenge: true });
-  await saving.close();
-  await expect(profile.paymentOption('3184')).toHaveCount(1);
-
-  const dialog = profile.chargeDialog;
-  await profile.action('Charge').click();
-  await dialog.charge({ amount: '8.00', description: 'Dry bag' });
-  await expect(dialog.status).toContainText('Waiting for the customer to confirm');
-
-  const confirmLink = await mailbox.waitForLink(profile.customer.email, /confirm/i);
+  const world = { merchant, profile, mailbox, customerBrowser };
+  await saveCardThatNeedsConfirmation(world);
+  const confirmLink = await chargeWaitingForTheCustomer(world, {
+    amount: '8.00',
+    description: 'Dry bag',
+  });
 
   // The first visit opens the bank's step and leaves without answering it: the payment now
   // waits at Stripe for that step.
