@@ -139,7 +139,7 @@ async fn start_emulator(config: &Config) -> Result<Option<Emulator>, StartupErro
         return Ok(None);
     }
     let bind = SocketAddr::from(([127, 0, 0, 1], config.stripe.emulator_port));
-    let emulator = Emulator::start(EmulatorConfig { bind }).await?;
+    let emulator = Emulator::start(EmulatorConfig::in_memory(bind)).await?;
     tracing::info!(base_url = %emulator.base_url(), "Stripe emulator started");
     Ok(Some(emulator))
 }

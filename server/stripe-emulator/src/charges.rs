@@ -11,7 +11,7 @@ use crate::form::Params;
 use crate::payment_methods::{PaymentMethod, first};
 use crate::state::{Ctx, new_id, random_alnum};
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Charge {
     pub(crate) id: String,
     pub(crate) seq: u64,

@@ -10,7 +10,7 @@ use crate::form::Params;
 use crate::payment_methods::{changed, first, list_for};
 use crate::state::{Ctx, random_alnum};
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Customer {
     pub(crate) id: String,
     pub(crate) seq: u64,

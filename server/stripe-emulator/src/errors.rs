@@ -178,15 +178,19 @@ impl ApiError {
 }
 
 /// Declines and failures a card produces, with the wording Stripe uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Decline {
     /// The error `code` (`card_declined`, `expired_card`, `authentication_required`…).
-    pub(crate) code: &'static str,
+    #[serde(with = "crate::persist::static_str")]
+    pub(crate) code: crate::persist::StaticStr,
     /// The issuer's `decline_code`.
-    pub(crate) decline_code: &'static str,
-    pub(crate) message: &'static str,
+    #[serde(with = "crate::persist::static_str")]
+    pub(crate) decline_code: crate::persist::StaticStr,
+    #[serde(with = "crate::persist::static_str")]
+    pub(crate) message: crate::persist::StaticStr,
     /// The card field the error points at, if any (`cvc`, `exp_month`).
-    pub(crate) param: Option<&'static str>,
+    #[serde(with = "crate::persist::static_str_opt")]
+    pub(crate) param: Option<crate::persist::StaticStr>,
 }
 
 impl Decline {

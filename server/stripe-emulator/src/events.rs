@@ -12,7 +12,7 @@ use crate::form::Params;
 use crate::state::{API_VERSION, Ctx, new_id};
 use crate::webhooks::Delivery;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Event {
     pub(crate) id: String,
     pub(crate) seq: u64,

@@ -290,6 +290,7 @@ fn process(
         reply.idempotency_key.clone_from(&idempotency_key);
 
         let mut store = lock(&shared.store);
+        let accounts_before = store.accounts.len();
         let (acct, kind) = if access == Access::ClientSecret {
             // Emulator endpoints find the account through the intent they act on.
             let id = ids.first().copied().unwrap_or_default();
@@ -358,6 +359,10 @@ fn process(
                     request_id: request_id.to_string(),
                 },
             );
+        }
+        // Reads change nothing, except a key's first use, which creates its account.
+        if *method != Method::GET || store.accounts.len() != accounts_before {
+            shared.persist(&store);
         }
         drop(store);
         webhooks::dispatch(shared, outbox);

@@ -11,12 +11,13 @@ use serde_json::Value;
 use crate::errors::ApiError;
 
 /// A response saved under an idempotency key.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct SavedResponse {
     /// `POST /v1/payment_intents`
     pub(crate) endpoint: String,
     /// Canonical JSON of the request parameters.
     pub(crate) params: Value,
+    #[serde(with = "crate::persist::status_code")]
     pub(crate) status: StatusCode,
     pub(crate) body: Value,
     /// The request that produced it (`Original-Request` header on replays).

@@ -9,7 +9,7 @@ use crate::payment_methods::STRIPE_JS_PARAMS;
 use crate::state::{Ctx, random_alnum};
 
 /// `automatic_payment_methods` of an intent.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Automatic {
     pub(crate) enabled: bool,
     /// `always` or `never`.
@@ -17,7 +17,7 @@ pub(crate) struct Automatic {
 }
 
 /// The payment method type settings of an intent.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Types {
     pub(crate) payment_method_types: Vec<String>,
     pub(crate) allowed_payment_method_types: Option<Vec<String>>,

@@ -13,13 +13,21 @@
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
 //! use stripe_emulator::{Emulator, EmulatorConfig};
-//! let emulator = Emulator::start(EmulatorConfig { bind: "127.0.0.1:0".parse().unwrap() }).await?;
+//! let emulator = Emulator::start(EmulatorConfig::in_memory("127.0.0.1:0".parse().unwrap())).await?;
 //! // Point the Stripe client at it: async-stripe's `ClientBuilder::new(sk).url(emulator.base_url())`.
 //! let base = emulator.base_url(); // "http://127.0.0.1:<port>/", API under /v1
 //! # let _ = base; Ok(()) }
 //! ```
 //!
 //! Dropping the [`Emulator`] stops its server.
+//!
+//! # Persistence
+//!
+//! By default everything is in memory. [`EmulatorConfig::with_state_file`] keeps the accounts and
+//! all their objects (customers, PaymentMethods, intents, charges, refunds, events, webhook
+//! endpoints, idempotency keys) in a JSON file: loaded at start, rewritten atomically (temporary
+//! file, then rename) after every request that changed something. Deliveries in flight, the
+//! request log and faults are not kept.
 //!
 //! # Accounts and keys
 //!
@@ -127,6 +135,7 @@ mod idempotency;
 mod intents;
 mod payment_intents;
 mod payment_methods;
+mod persist;
 mod refunds;
 mod serve;
 mod setup_intents;
@@ -135,6 +144,7 @@ pub mod stripe_js;
 mod webhooks;
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -147,10 +157,33 @@ pub use crate::webhooks::WebhookDelivery;
 /// The HTTP method type [`Fault`] and [`LoggedRequest`] use.
 pub use axum::http::Method;
 
-/// Where the emulator listens. Port 0 picks a free port (tests); demo mode uses 127.0.0.1:12111.
+/// Where the emulator listens (port 0 picks a free port: tests; demo mode uses 127.0.0.1:12111)
+/// and where, if anywhere, it keeps its state.
 #[derive(Debug, Clone)]
 pub struct EmulatorConfig {
     pub bind: SocketAddr,
+    /// `None`: state in memory only, gone when the emulator stops (tests). A path: the state is
+    /// loaded from this JSON file at start (an absent file is an empty state) and written back,
+    /// atomically, after every change (the demo, so a restart keeps every object). See
+    /// "Persistence" in the crate docs.
+    pub state_file: Option<PathBuf>,
+}
+
+impl EmulatorConfig {
+    /// State in memory only.
+    pub fn in_memory(bind: SocketAddr) -> Self {
+        Self {
+            bind,
+            state_file: None,
+        }
+    }
+
+    /// State kept in `path` across restarts.
+    #[must_use]
+    pub fn with_state_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.state_file = Some(path.into());
+        self
+    }
 }
 
 /// The kinds of objects [`Emulator::count`] can count.
@@ -183,8 +216,12 @@ impl Emulator {
     /// Binds `config.bind` and serves the emulator on the current tokio runtime.
     ///
     /// # Errors
-    /// When the address cannot be bound.
+    /// When the address cannot be bound, or the state file cannot be read or is not one.
     pub async fn start(config: EmulatorConfig) -> std::io::Result<Emulator> {
+        let store = match &config.state_file {
+            Some(path) => persist::load(path)?,
+            None => Store::default(),
+        };
         let listener = tokio::net::TcpListener::bind(config.bind).await?;
         let addr = listener.local_addr()?;
         let http = reqwest::Client::builder()
@@ -195,7 +232,8 @@ impl Emulator {
             .build()
             .map_err(std::io::Error::other)?;
         let shared = Arc::new(Shared {
-            store: Mutex::new(Store::default()),
+            store: Mutex::new(store),
+            state_file: config.state_file,
             base_url: format!("http://{addr}/"),
             retry: RetryPolicy {
                 base_delay_ms: AtomicU64::new(

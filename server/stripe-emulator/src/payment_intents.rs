@@ -23,7 +23,7 @@ use crate::intents::{
 use crate::payment_methods::{STRIPE_JS_PARAMS, changed, first};
 use crate::state::{Ctx, new_id};
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct PaymentIntent {
     pub(crate) id: String,
     pub(crate) seq: u64,
@@ -34,7 +34,8 @@ pub(crate) struct PaymentIntent {
     pub(crate) customer: Option<String>,
     pub(crate) description: Option<String>,
     pub(crate) metadata: Metadata,
-    pub(crate) status: &'static str,
+    #[serde(with = "crate::persist::static_str")]
+    pub(crate) status: crate::persist::StaticStr,
     pub(crate) payment_method: Option<String>,
     pub(crate) types: Types,
     pub(crate) capture_method: String,

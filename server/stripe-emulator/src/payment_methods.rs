@@ -13,17 +13,19 @@ use crate::errors::ApiError;
 use crate::form::Params;
 use crate::state::{Ctx, new_id, stable_alnum};
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct PaymentMethod {
     pub(crate) id: String,
     pub(crate) seq: u64,
     pub(crate) created: i64,
     pub(crate) customer: Option<String>,
+    #[serde(with = "crate::persist::test_card")]
     pub(crate) card: &'static TestCard,
     pub(crate) exp_month: i64,
     pub(crate) exp_year: i64,
     /// `unchecked` when a CVC was given and not yet verified, `pass` once an issuer saw it.
-    pub(crate) cvc_check: Option<&'static str>,
+    #[serde(with = "crate::persist::static_str_opt")]
+    pub(crate) cvc_check: Option<crate::persist::StaticStr>,
     pub(crate) fingerprint: String,
     pub(crate) billing_details: Value,
     pub(crate) metadata: Metadata,

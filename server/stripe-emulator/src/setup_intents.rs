@@ -21,7 +21,7 @@ use crate::intents::{
 use crate::payment_methods::{STRIPE_JS_PARAMS, changed, first};
 use crate::state::{Ctx, new_id};
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct SetupIntent {
     pub(crate) id: String,
     pub(crate) seq: u64,
@@ -31,7 +31,8 @@ pub(crate) struct SetupIntent {
     pub(crate) description: Option<String>,
     pub(crate) metadata: Metadata,
     pub(crate) usage: String,
-    pub(crate) status: &'static str,
+    #[serde(with = "crate::persist::static_str")]
+    pub(crate) status: crate::persist::StaticStr,
     pub(crate) payment_method: Option<String>,
     pub(crate) types: Types,
     pub(crate) last_setup_error: Option<Value>,

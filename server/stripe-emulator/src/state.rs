@@ -86,7 +86,7 @@ pub(crate) enum KeyKind {
 }
 
 /// One emulated Stripe account with all its objects.
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Account {
     pub(crate) id: String,
     pub(crate) created: i64,
@@ -131,7 +131,7 @@ impl Account {
 }
 
 /// All accounts, keyed by account id.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Store {
     pub(crate) accounts: HashMap<String, Account>,
 }
@@ -168,6 +168,8 @@ impl RetryPolicy {
 #[derive(Debug)]
 pub(crate) struct Shared {
     pub(crate) store: Mutex<Store>,
+    /// Where the store is saved after each change; `None` keeps it in memory only.
+    pub(crate) state_file: Option<std::path::PathBuf>,
     /// `http://127.0.0.1:port/`, known once the listener is bound.
     pub(crate) base_url: String,
     pub(crate) retry: RetryPolicy,
@@ -181,6 +183,19 @@ pub(crate) struct Shared {
     pub(crate) faults: Faults,
     /// The last requests served, for inspection by tests.
     pub(crate) log: RequestLog,
+}
+
+impl Shared {
+    /// Saves the store when persistence is on. Called with the state lock held, so saves happen
+    /// in the order of the changes. A failed save is logged, not the request's failure: the
+    /// change happened and the answer must say so.
+    pub(crate) fn persist(&self, store: &Store) {
+        if let Some(path) = &self.state_file
+            && let Err(e) = crate::persist::save(path, store)
+        {
+            tracing::warn!(path = %path.display(), error = %e, "stripe emulator: could not save its state");
+        }
+    }
 }
 
 /// Locks a mutex, recovering the data if a panicking thread poisoned it: the emulator's state

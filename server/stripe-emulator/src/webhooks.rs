@@ -22,7 +22,7 @@ use crate::faults::LOG_CAPACITY;
 use crate::form::Params;
 use crate::state::{Ctx, Shared, lock, new_id, now, random_alnum};
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct WebhookEndpoint {
     pub(crate) id: String,
     pub(crate) seq: u64,
@@ -164,6 +164,7 @@ async fn deliver(shared: &Shared, d: &Delivery) {
             {
                 event.pending_webhooks = (event.pending_webhooks - 1).max(0);
             }
+            shared.persist(&store);
             return;
         }
         tracing::debug!(event = %d.event_id, url = %d.url, attempt, ?status, ?error, "webhook delivery failed");

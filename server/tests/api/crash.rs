@@ -87,11 +87,9 @@ fn free_port() -> u16 {
 
 #[tokio::test]
 async fn a_server_killed_between_the_stripe_call_and_the_commit_settles_the_charge_after_restart() {
-    let emulator = Emulator::start(EmulatorConfig {
-        bind: "127.0.0.1:0".parse().unwrap(),
-    })
-    .await
-    .unwrap();
+    let emulator = Emulator::start(EmulatorConfig::in_memory("127.0.0.1:0".parse().unwrap()))
+        .await
+        .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let setup = ServerSetup {
         port: free_port(),

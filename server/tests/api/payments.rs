@@ -8,11 +8,9 @@ use secrecy::SecretString;
 use stripe_emulator::{Emulator, EmulatorConfig};
 
 async fn emulator_account() -> (Emulator, StripeAccount) {
-    let emulator = Emulator::start(EmulatorConfig {
-        bind: "127.0.0.1:0".parse().unwrap(),
-    })
-    .await
-    .unwrap();
+    let emulator = Emulator::start(EmulatorConfig::in_memory("127.0.0.1:0".parse().unwrap()))
+        .await
+        .unwrap();
     let key = SecretString::from(format!("sk_test_{}", uuid::Uuid::new_v4().simple()));
     let endpoint = StripeEndpoint {
         api_base: Some(emulator.base_url()),

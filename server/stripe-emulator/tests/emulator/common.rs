@@ -50,11 +50,9 @@ pub fn client_for(emu: &Emulator, key: &str) -> stripe::Client {
 }
 
 pub async fn env() -> Env {
-    let emu = Emulator::start(EmulatorConfig {
-        bind: "127.0.0.1:0".parse().unwrap(),
-    })
-    .await
-    .unwrap();
+    let emu = Emulator::start(EmulatorConfig::in_memory("127.0.0.1:0".parse().unwrap()))
+        .await
+        .unwrap();
     // Tests cannot wait seconds between webhook retries.
     emu.set_webhook_retry(Duration::from_millis(50), 4);
     let s = suffix();

@@ -11,6 +11,7 @@ mod customers;
 mod faults;
 mod idempotency;
 mod payment_intents;
+mod persistence;
 mod refunds;
 mod requests;
 mod setup_intents;
