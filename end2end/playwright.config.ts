@@ -70,6 +70,7 @@ export default defineConfig({
         // The Stripe emulator on a fixed port, so specs can call its API and load its Stripe.js.
         APP__STRIPE__EMULATOR_PORT: String(stripeEmulatorPort),
         APP__SECRETS__KEY_FILE: 'target/e2e/master.key',
+        APP__STRIPE__EMULATOR_STATE_FILE: 'target/e2e/stripe-emulator.json',
         LEPTOS_SITE_ROOT: 'target/site',
         RUST_LOG: 'info',
       },

@@ -80,6 +80,10 @@ pub struct StripeConfig {
     /// Start the in-process Stripe emulator (demo and tests only).
     pub emulator: bool,
     pub emulator_port: u16,
+    /// Where the emulator keeps its state across restarts (demo: `data/stripe-emulator.json`);
+    /// empty keeps it in memory only (tests).
+    #[serde(default)]
+    pub emulator_state_file: Option<String>,
     /// Overrides api.stripe.com for pasted keys; normally unset. `emulator` (demo mode only) sends
     /// them to the in-process emulator too, for offline tests of the key-entry path.
     pub api_base: Option<String>,
@@ -96,6 +100,16 @@ pub struct StripeConfig {
     /// How old an unsettled row must be before the reconciler takes it over from the request
     /// that wrote it (longer than that request's own retries can take).
     pub reconcile_after_secs: u64,
+}
+
+impl StripeConfig {
+    /// The emulator's state file, unless persistence is off (unset or empty).
+    pub fn emulator_state_file(&self) -> Option<&std::path::Path> {
+        self.emulator_state_file
+            .as_deref()
+            .filter(|p| !p.trim().is_empty())
+            .map(std::path::Path::new)
+    }
 }
 
 /// The `stripe.api_base` value that means "the in-process emulator".
@@ -141,6 +155,7 @@ impl Config {
             .set_default("demo.mailbox_url", "http://127.0.0.1:1080")?
             .set_default("stripe.emulator", true)?
             .set_default("stripe.emulator_port", 12111)?
+            .set_default("stripe.emulator_state_file", "data/stripe-emulator.json")?
             .set_default("stripe.js_url", "https://js.stripe.com/v3/")?
             .set_default("stripe.request_timeout_ms", 20_000)?
             .set_default("stripe.max_attempts", 3)?

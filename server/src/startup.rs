@@ -139,7 +139,11 @@ async fn start_emulator(config: &Config) -> Result<Option<Emulator>, StartupErro
         return Ok(None);
     }
     let bind = SocketAddr::from(([127, 0, 0, 1], config.stripe.emulator_port));
-    let emulator = Emulator::start(EmulatorConfig::in_memory(bind)).await?;
+    let mut emulator_config = EmulatorConfig::in_memory(bind);
+    if let Some(path) = config.stripe.emulator_state_file() {
+        emulator_config = emulator_config.with_state_file(path);
+    }
+    let emulator = Emulator::start(emulator_config).await?;
     tracing::info!(base_url = %emulator.base_url(), "Stripe emulator started");
     Ok(Some(emulator))
 }

@@ -195,6 +195,47 @@ impl StripeAccount {
     }
 }
 
+impl StripeAccount {
+    /// `GET /v1/webhook_endpoints`: the account's endpoints (the first hundred; we register one).
+    pub async fn webhook_endpoints(&self) -> Result<Vec<ListedWebhookEndpoint>, PaymentsError> {
+        #[derive(miniserde::Deserialize)]
+        struct Page {
+            data: Vec<ListedWebhookEndpoint>,
+        }
+        #[derive(serde::Serialize)]
+        struct Query {
+            limit: u8,
+        }
+        let page = RequestBuilder::new(StripeMethod::Get, "/webhook_endpoints")
+            .query(&Query { limit: 100 })
+            .customize::<Page>()
+            .send(&self.client)
+            .await?;
+        Ok(page.data)
+    }
+
+    /// `POST /v1/webhook_endpoints/{id}` with a new `url`: the endpoint keeps its signing secret.
+    pub async fn move_webhook_endpoint(&self, id: &str, url: &str) -> Result<(), PaymentsError> {
+        #[derive(serde::Serialize)]
+        struct Form<'a> {
+            url: &'a str,
+        }
+        RequestBuilder::new(StripeMethod::Post, format!("/webhook_endpoints/{id}"))
+            .form(&Form { url })
+            .customize::<ListedWebhookEndpoint>()
+            .send(&self.client)
+            .await?;
+        Ok(())
+    }
+}
+
+/// A webhook endpoint as listed (without its secret).
+#[derive(Debug, Clone, miniserde::Deserialize)]
+pub struct ListedWebhookEndpoint {
+    pub id: String,
+    pub url: String,
+}
+
 /// The part of Stripe's Account object we show.
 #[derive(Debug, Clone, miniserde::Deserialize)]
 pub struct AccountSummary {

@@ -8,6 +8,7 @@ mod card_requests;
 mod charges;
 mod crash;
 mod customers;
+mod demo_restart;
 mod health;
 mod outbox;
 mod payment_options;

@@ -201,11 +201,7 @@ pub async fn connect_demo(
     let publishable_key = format!("pk_test_{suffix}");
     let account = StripeAccount::new(&secret_key, &state.stripe_endpoint(true))?;
     let summary = account.account().await?;
-    let webhook_url = state
-        .config
-        .base_url
-        .join(&format!("webhooks/stripe/{merchant_id}"))
-        .map_err(AppError::internal)?;
+    let webhook_url = webhook_url(state, merchant_id)?;
     let endpoint = account
         .create_webhook_endpoint(webhook_url.as_str())
         .await?;
@@ -242,16 +238,53 @@ pub async fn disconnect(
     view(state, merchant_id).await
 }
 
-/// The emulator keeps its accounts in memory only: after a restart, give every demo connection a
-/// fresh emulator account with its webhook endpoint registered again.
+/// Where Stripe sends a merchant's events.
+fn webhook_url(state: &AppState, merchant_id: &str) -> Result<url::Url, AppError> {
+    state
+        .config
+        .base_url
+        .join(&format!("webhooks/stripe/{merchant_id}"))
+        .map_err(AppError::internal)
+}
+
+/// At start, for every demo connection: an emulator that kept its state
+/// (`stripe.emulator_state_file`) still has the merchant's account, cards and webhook endpoint,
+/// so the connection is kept (its endpoint pointed at this run's address); an emulator that
+/// forgot them gets the merchant a fresh account. Returns how many were renewed.
 pub async fn renew_demo_connections(state: &AppState) -> Result<usize, AppError> {
     use sea_orm::{ColumnTrait, QueryFilter};
     let emulated = stripe_connection::Entity::find()
         .filter(stripe_connection::Column::Emulated.eq(true))
         .all(&state.db)
         .await?;
+    let mut renewed = 0;
     for row in &emulated {
-        connect_demo(state, &row.merchant_id).await?;
+        if !keep_demo_connection(state, &row.merchant_id).await? {
+            connect_demo(state, &row.merchant_id).await?;
+            renewed += 1;
+        }
     }
-    Ok(emulated.len())
+    Ok(renewed)
+}
+
+/// Whether the emulator still knows the merchant's demo account: it has our webhook endpoint
+/// (created with the account, so an emulator that lost its state has none).
+async fn keep_demo_connection(state: &AppState, merchant_id: &str) -> Result<bool, AppError> {
+    let account = require(state, merchant_id).await?.account(state)?;
+    let url = webhook_url(state, merchant_id)?;
+    let path = url.path();
+    let endpoints = account.webhook_endpoints().await?;
+    let Some(ours) = endpoints
+        .iter()
+        .find(|e| url::Url::parse(&e.url).is_ok_and(|u| u.path() == path))
+    else {
+        return Ok(false);
+    };
+    if ours.url != url.as_str() {
+        account
+            .move_webhook_endpoint(&ours.id, url.as_str())
+            .await?;
+    }
+    tracing::info!(merchant_id, "demo stripe connection kept");
+    Ok(true)
 }

@@ -22,7 +22,7 @@ use super::{
     ConnectDemoStripe, CreateBooking, CustomerDetail, CustomerPage, CustomerPayments, GetCustomer,
     GetCustomerPayments, GetSettings, ListBookings, ListCustomers, MakeDefaultPaymentOption,
     MerchantSettings, PaymentOptionSetup, PaymentOptionView, RefundCharge, RemovePaymentOption,
-    ResendPaymentConfirmation, SavePaymentOption, SendCardRequest, StartPaymentOption,
+    ResendPaymentConfirmation, SavePaymentOption, SendCardRequest, SignIn, StartPaymentOption,
     WEBHOOK_SECRET, fresh_key, insert_booking, insert_card, test_keys,
 };
 
@@ -172,6 +172,52 @@ impl Deref for TestMerchant<'_> {
 
     fn deref(&self) -> &Browser {
         &self.browser
+    }
+}
+
+impl<'a> TestMerchant<'a> {
+    /// A merchant that exists already (the seeded demo), signed in with its owner's login, on
+    /// its customer with this email address.
+    pub async fn signed_in(
+        app: &'a TestApp,
+        email: &str,
+        password: &str,
+        customer_email: &str,
+    ) -> TestMerchant<'a> {
+        let browser = app.browser();
+        browser
+            .call(&SignIn {
+                email: email.to_owned(),
+                password: password.to_owned(),
+            })
+            .await
+            .unwrap();
+        let id = staff_user::Entity::find()
+            .filter(staff_user::Column::Email.eq(email))
+            .one(&app.db)
+            .await
+            .unwrap()
+            .expect("the staff member exists")
+            .merchant_id;
+        let customer_id = customer::Entity::find()
+            .filter(customer::Column::MerchantId.eq(id.as_str()))
+            .filter(customer::Column::Email.eq(customer_email))
+            .one(&app.db)
+            .await
+            .unwrap()
+            .expect("the customer exists")
+            .id;
+        let customer = browser
+            .call(&GetCustomer { id: customer_id })
+            .await
+            .unwrap();
+        TestMerchant {
+            app,
+            browser,
+            id,
+            secret_key: None,
+            customer: Some(customer),
+        }
     }
 }
 

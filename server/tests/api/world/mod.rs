@@ -14,8 +14,9 @@ mod test_app;
 
 pub use browser::{Browser, Refused, answer, call_with_cookie, location, session_cookie};
 pub use merchant::Stripe;
+pub use merchant::TestMerchant;
 pub use rows::{Amounts, insert_booking, insert_card};
-pub use test_app::{MAIL_FROM, TestApp, eventually, mailer, spawn_app};
+pub use test_app::{DemoData, MAIL_FROM, TestApp, eventually, mailer, spawn_app};
 
 use merchant::MerchantBuilder;
 use test_app::authenticate;

@@ -32,12 +32,19 @@ pub struct TestApp {
     /// Where the outbox delivers when a test runs it (`deliver_emails`).
     pub smtp: SmtpSink,
     _database: TestDatabase,
+    /// The server's task: aborting it stops the app and, with it, its emulator.
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
 }
 
 /// A fresh database that is removed when the test ends.
 enum TestDatabase {
     Sqlite(#[allow(dead_code)] tempfile::TempDir),
-    Postgres { admin_url: String, name: String },
+    /// A database that outlives the app (`DemoData`).
+    Kept,
+    Postgres {
+        admin_url: String,
+        name: String,
+    },
 }
 
 impl Drop for TestDatabase {
@@ -101,6 +108,8 @@ pub fn test_config(database_url: &str) -> Config {
         ("APP__SECRETS__MASTER_KEY", master_key.as_str()),
         ("APP__STRIPE__EMULATOR_PORT", "0"),
         ("APP__STRIPE__API_BASE", "emulator"),
+        // The emulator keeps nothing between tests.
+        ("APP__STRIPE__EMULATOR_STATE_FILE", ""),
         // Tests drive the outbox worker themselves, against an SMTP sink of their own.
         ("APP__SMTP__WORKER", "false"),
         // Stripe calls: short cut-offs and quick retries, so fault tests finish fast; the
@@ -118,6 +127,10 @@ pub async fn spawn_app() -> TestApp {
     let application = Application::build(test_config(&database_url))
         .await
         .expect("build app");
+    start_application(application, database).await
+}
+
+async fn start_application(application: Application, database: TestDatabase) -> TestApp {
     let address = format!("http://127.0.0.1:{}", application.port());
     let db = application.db();
     let emulator_base = application
@@ -127,7 +140,7 @@ pub async fn spawn_app() -> TestApp {
         .emulator()
         .expect("tests run the Stripe emulator");
     let state = application.state();
-    tokio::spawn(application.run_until_stopped());
+    let server = tokio::spawn(application.run_until_stopped());
     TestApp {
         address,
         db,
@@ -136,6 +149,49 @@ pub async fn spawn_app() -> TestApp {
         state,
         smtp: SmtpSink::start().await,
         _database: database,
+        server,
+    }
+}
+
+/// A demo's data directory, as `make run` uses `data/`: the SQLite database and the emulator's
+/// state file. Each `start` is one `make run` (demo mode, seeded); `TestApp::stop` ends it.
+pub struct DemoData {
+    dir: tempfile::TempDir,
+    /// One master key for every run, as `data/master.key` is: the sealed Stripe keys open again.
+    master_key: String,
+}
+
+impl DemoData {
+    pub fn new() -> Self {
+        Self {
+            dir: tempfile::tempdir().expect("temp dir"),
+            master_key: app::crypto::SecretBox::generate_key(),
+        }
+    }
+
+    /// The demo started on this directory, and the password of the demo login it printed.
+    pub async fn start(&self) -> (TestApp, String) {
+        let url = format!("sqlite://{}/app.db?mode=rwc", self.dir.path().display());
+        let mut config = test_config(&url);
+        config.demo.seed = true;
+        config.secrets.master_key = Some(self.master_key.clone().into());
+        config.stripe.emulator_state_file = Some(
+            self.dir
+                .path()
+                .join("stripe-emulator.json")
+                .display()
+                .to_string(),
+        );
+        let application = Application::build(config).await.expect("build app");
+        let password = application
+            .demo_login()
+            .expect("the demo is seeded")
+            .password
+            .clone();
+        (
+            start_application(application, TestDatabase::Kept).await,
+            password,
+        )
     }
 }
 
@@ -148,6 +204,19 @@ pub fn mailer(url: &str) -> outbox::Mailer {
 }
 
 impl TestApp {
+    /// Stops the app and its emulator, after the webhooks in flight are delivered (a restart
+    /// then starts from everything this run did).
+    pub async fn stop(self) {
+        assert!(
+            self.emulator
+                .wait_for_webhooks(Duration::from_secs(15))
+                .await,
+            "webhooks still in flight"
+        );
+        self.server.abort();
+        let _ = self.server.await;
+    }
+
     /// A merchant signed up as `business` by its owner, "Owner Name": not connected to Stripe,
     /// without customers until asked (`with_customer`, `connected`).
     pub fn merchant(&self, business: &str) -> MerchantBuilder<'_> {
