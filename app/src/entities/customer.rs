@@ -14,6 +14,10 @@ pub struct Model {
     #[sea_orm(column_type = "Text")]
     pub notes: String,
     pub stripe_customer_id: Option<String>,
+    /// The Stripe account (`acct_…`) and mode `stripe_customer_id` was made in; `None` when not
+    /// known (made before this was recorded, by a merchant not connected at the time).
+    pub stripe_account_id: Option<String>,
+    pub stripe_livemode: Option<bool>,
     pub sort_key: String,
     #[sea_orm(column_type = "Text")]
     pub search_text: String,

@@ -10,6 +10,10 @@ pub struct Model {
     pub merchant_id: String,
     pub customer_id: String,
     pub stripe_payment_method_id: String,
+    /// The Stripe account (`acct_…`) and mode the card was saved in; only there can it be
+    /// charged. `None` when not known (see the customers' column of the same name).
+    pub stripe_account_id: Option<String>,
+    pub stripe_livemode: Option<bool>,
     /// Stripe's brand id: `visa`, `mastercard`, `amex`, …
     pub brand: String,
     pub last4: String,

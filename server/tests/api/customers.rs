@@ -341,6 +341,8 @@ async fn a_unique_index_refusal_is_recognised_on_this_database() {
         phone: Set(None),
         notes: Set(String::new()),
         stripe_customer_id: Set(None),
+        stripe_account_id: Set(None),
+        stripe_livemode: Set(None),
         sort_key: Set("twice rita".into()),
         search_text: Set("rita twice".into()),
         created_at: Set(now),

@@ -2,6 +2,7 @@
 //! SQLite by default, Postgres when `TEST_DATABASE_URL` is set.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod account_switch;
 mod auth;
 mod bookings;
 mod card_requests;

@@ -24,8 +24,8 @@ use crate::features::settings::connection::{self, StripeConnection};
 use crate::features::settings::service::find_merchant;
 use crate::ids::{CustomerId, MerchantId};
 use crate::live;
-use crate::payments::StripeAccount;
-use crate::payments::operations::SetupState;
+use crate::payments::operations::{SetupIntentSummary, SetupState};
+use crate::payments::{PaymentsError, StripeAccount};
 use crate::state::AppState;
 use crate::states::{ActivityKind, CardSource, EmailKind, LinkPurpose, LinkStatus};
 use crate::time::{day, minute};
@@ -118,8 +118,9 @@ pub async fn setup_intent_for(
     link: &Link,
     customer: &customer::Model,
 ) -> Result<Option<String>, AppError> {
-    if let Some(id) = &link.setup_intent_id {
-        let intent = account.retrieve_setup_intent(id).await?;
+    if let Some(id) = &link.setup_intent_id
+        && let Some(intent) = existing_setup_intent(account, id).await?
+    {
         match intent.state {
             SetupState::Pending | SetupState::RequiresAction => {
                 return Ok(Some(intent.client_secret));
@@ -142,6 +143,22 @@ pub async fn setup_intent_for(
     let intent = account.create_setup_intent(&stripe_customer, &key).await?;
     links::attach_setup_intent(&state.db, link, &intent.id).await?;
     Ok(Some(intent.client_secret))
+}
+
+/// The link's SetupIntent, or `None` when the account has no such intent: it was made in the
+/// merchant's previous Stripe account (or mode), and a new one is needed here.
+async fn existing_setup_intent(
+    account: &StripeAccount,
+    id: &str,
+) -> Result<Option<SetupIntentSummary>, AppError> {
+    match account.retrieve_setup_intent(id).await {
+        Ok(intent) => Ok(Some(intent)),
+        Err(PaymentsError::Api { code, .. }) if code.as_deref() == Some("resource_missing") => {
+            tracing::info!(setup_intent_id = %id, "setup intent of another Stripe account; making a new one");
+            Ok(None)
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// After Stripe.js confirmed: records the card if Stripe says the SetupIntent succeeded. A

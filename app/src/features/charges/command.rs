@@ -18,6 +18,7 @@ use crate::error::{AppError, FieldError};
 use crate::features::activity::service::Actor;
 use crate::features::auth::service::Authenticated;
 use crate::features::customers::service::find_model;
+use crate::features::payment_options::view::unusable_reason;
 use crate::features::settings::connection;
 use crate::features::settings::service::find_merchant;
 use crate::ids::{CustomerId, MerchantId};
@@ -151,6 +152,11 @@ async fn check(
                 b.currency.to_uppercase()
             ),
         ));
+    }
+    // A card of another Stripe account: refused here, before anything is sent to Stripe.
+    let scope = connection::scope_of(db, merchant_id).await?;
+    if let Some(why) = unusable_reason(scope.as_ref(), &option) {
+        errors.push(FieldError::new("payment_option_id", why));
     }
     let (Some(amount), Some(description), true) = (amount, description, errors.is_empty()) else {
         return Err(AppError::validation(errors));

@@ -166,6 +166,8 @@ pub async fn create(
         phone: Set(input.phone.as_ref().map(|p| p.as_str().to_owned())),
         notes: Set(input.notes.as_str().to_owned()),
         stripe_customer_id: Set(None),
+        stripe_account_id: Set(None),
+        stripe_livemode: Set(None),
         sort_key: Set(input.sort_key()),
         search_text: Set(input.search_text()),
         created_at: Set(now),

@@ -27,6 +27,9 @@ pub struct PaymentOptionView {
     /// This customer's bookings with a balance due that this card is meant to pay ("Sunset
     /// kayak tour on 2026-12-05"), soonest first: removing the card then needs a reason.
     pub backs_bookings_due: Vec<String>,
+    /// Why the card cannot be charged ("Saved in another Stripe account …"); `None` when it can.
+    #[serde(default)]
+    pub unusable: Option<String>,
 }
 
 /// What Stripe.js needs to mount the Payment Element in the merchant app for a new card.

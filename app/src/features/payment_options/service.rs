@@ -74,12 +74,16 @@ pub async fn add_card(txn: &impl ConnectionTrait, new: NewCard<'_>) -> Result<Ad
         CustomerId(new.customer_id),
     )
     .await?;
+    // The card was just read from the merchant's current connection: it lives in that account.
+    let scope = connection::scope_of(txn, new.merchant_id).await?;
     let now = Utc::now();
     let inserted = payment_option::ActiveModel {
         id: Set(new.id),
         merchant_id: Set(new.merchant_id.to_owned()),
         customer_id: Set(new.customer_id.to_owned()),
         stripe_payment_method_id: Set(card.payment_method_id.clone()),
+        stripe_account_id: Set(scope.as_ref().map(|s| s.account_id.clone())),
+        stripe_livemode: Set(scope.as_ref().map(|s| s.livemode)),
         brand: Set(card.brand.clone()),
         last4: Set(card.last4.clone()),
         exp_month: Set(i32::try_from(card.exp_month).unwrap_or(0)),

@@ -11,6 +11,7 @@ use crate::cards::{brand_name, card_view};
 use crate::entities::{booking, payment_option};
 use crate::error::AppError;
 use crate::features::activity::view::staff_names;
+use crate::features::settings::connection::{self, StripeScope};
 use crate::ids::{CustomerId, MerchantId};
 use crate::money::balance_due;
 use crate::states::CardSource;
@@ -70,12 +71,17 @@ pub(super) async fn views(
         options.iter().map(|o| o.id.clone()).collect(),
     )
     .await?;
+    let scope = connection::scope_of(db, merchant_id.as_str()).await?;
     let today = Utc::now().date_naive();
     Ok(options
         .into_iter()
         .map(|o| {
             let backs = backing.remove(&o.id).unwrap_or_default();
-            option_view(o, &names, backs, today)
+            let unusable = unusable_reason(scope.as_ref(), &o).map(ToOwned::to_owned);
+            PaymentOptionView {
+                unusable,
+                ..option_view(o, &names, backs, today)
+            }
         })
         .collect())
 }
@@ -101,8 +107,22 @@ fn option_view(
         added_by,
         added_on: crate::time::day(o.created_at),
         backs_bookings_due,
+        unusable: None,
         id: o.id,
     }
+}
+
+/// Why a card cannot be charged with the merchant's current connection (`scope`), if it cannot:
+/// it was saved in another Stripe account or mode, where its id means nothing.
+pub fn unusable_reason(
+    scope: Option<&StripeScope>,
+    option: &payment_option::Model,
+) -> Option<&'static str> {
+    let scope = scope?;
+    (!scope.holds(option.stripe_account_id.as_deref(), option.stripe_livemode)).then_some(
+        "Saved in another Stripe account: it can't be charged with the account connected now. \
+         Ask the customer for a new card.",
+    )
 }
 
 /// For each of the given cards, the bookings it is meant to pay that still have a balance due

@@ -18,6 +18,7 @@ use crate::state::AppState;
 /// An opened connection, ready for Stripe calls. Lives only for the request that needs it.
 pub struct StripeConnection {
     pub account_id: String,
+    pub livemode: bool,
     pub publishable_key: String,
     pub secret_key: SecretString,
     pub webhook_secret: SecretString,
@@ -29,6 +30,43 @@ impl StripeConnection {
         StripeAccount::new(&self.secret_key, &state.stripe_endpoint(self.emulated))
             .map_err(AppError::from)
     }
+}
+
+/// Where Stripe ids live: one account, in one mode. An id made in one scope means nothing in
+/// another (a test→live switch, or another account).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StripeScope {
+    pub account_id: String,
+    pub livemode: bool,
+}
+
+impl StripeScope {
+    /// Whether an id recorded with this account and mode belongs here. An id whose account was
+    /// never recorded (saved before accounts were, while the merchant was not connected) is
+    /// taken as the current account's: the best guess, and what it was before.
+    pub fn holds(&self, account_id: Option<&str>, livemode: Option<bool>) -> bool {
+        match account_id {
+            None => true,
+            Some(id) => id == self.account_id && livemode.unwrap_or(self.livemode) == self.livemode,
+        }
+    }
+}
+
+/// The account and mode of the merchant's connection, without opening its secrets; `None`
+/// when not connected.
+pub async fn scope_of(
+    db: &impl sea_orm::ConnectionTrait,
+    merchant_id: &str,
+) -> Result<Option<StripeScope>, AppError> {
+    Ok(
+        stripe_connection::Entity::find_by_id(merchant_id.to_owned())
+            .one(db)
+            .await?
+            .map(|row| StripeScope {
+                account_id: row.account_id,
+                livemode: row.livemode,
+            }),
+    )
 }
 
 fn secret_context(merchant_id: &str) -> String {
@@ -59,6 +97,7 @@ pub async fn load(
         secret_key: open(&row.secret_key_sealed, secret_context(merchant_id))?,
         webhook_secret: open(&row.webhook_secret_sealed, webhook_context(merchant_id))?,
         account_id: row.account_id,
+        livemode: row.livemode,
         publishable_key: row.publishable_key,
         emulated: row.emulated,
     }))

@@ -22,6 +22,9 @@ pub async fn insert_card(
         merchant_id: Set(owner.merchant_id),
         customer_id: Set(owner.id),
         stripe_payment_method_id: Set(stripe_payment_method_id.to_owned()),
+        // Not known: counted as the merchant's current account.
+        stripe_account_id: Set(None),
+        stripe_livemode: Set(None),
         brand: Set(brand.to_owned()),
         last4: Set(last4.to_owned()),
         exp_month: Set(12),

@@ -74,6 +74,7 @@ mod tests {
             added_by: "Added by Sam Staff".into(),
             added_on: "2019-01-01".into(),
             backs_bookings_due: Vec::new(),
+            unusable: None,
         }
     }
 

@@ -394,6 +394,7 @@ mod tests {
             added_by: "Added by Sam Staff".into(),
             added_on: "2026-01-02".into(),
             backs_bookings_due: Vec::new(),
+            unusable: None,
         }
     }
 

@@ -91,6 +91,10 @@ fn PaymentOptionItem(
                 {option.is_default.then(|| view! { <span class="badge badge-default">"Default"</span> })}
             </div>
             <p class="muted small">{format!("{} on {}", option.added_by, option.added_on)}</p>
+            {option
+                .unusable
+                .clone()
+                .map(|why| view! { <p class="payment-option-unusable">"Can't be charged. " {why}</p> })}
             <div class="payment-option-actions">
                 {make_default_form}
                 <button
@@ -204,6 +208,7 @@ mod render_tests {
             added_by: "Added by Sam Staff".into(),
             added_on: "2026-11-29".into(),
             backs_bookings_due: Vec::new(),
+            unusable: None,
         }
     }
 
