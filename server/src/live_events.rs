@@ -10,7 +10,7 @@ use app::error::AppError;
 use app::features::auth::session;
 use app::features::customers::service as customers;
 use app::ids::{CustomerId, MerchantId};
-use app::live;
+use app::live::{self, Change};
 use app::state::AppState;
 use axum::extract::Path;
 use axum::http::HeaderMap;
@@ -41,13 +41,15 @@ pub async fn customer_events(
         async move {
             loop {
                 match receiver.recv().await {
-                    Ok(change)
+                    Ok(Change::Customer(change))
                         if change.merchant_id == merchant_id
                             && change.customer_id == customer_id =>
                     {
                         return Some((changed(), receiver));
                     }
-                    Ok(_) => {}
+                    Ok(Change::Customer(_)) => {}
+                    // Another instance's announcements may have been missed.
+                    Ok(Change::Unknown) => return Some((changed(), receiver)),
                     // Fell behind: something may have changed, say so.
                     Err(RecvError::Lagged(_)) => return Some((changed(), receiver)),
                     Err(RecvError::Closed) => return None,

@@ -17,7 +17,9 @@ use leptos::prelude::provide_context;
 use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use migrations::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, TransactionTrait,
+};
 use secrecy::{ExposeSecret, SecretString};
 use stripe_emulator::{Emulator, EmulatorConfig};
 use tokio::net::TcpListener;
@@ -44,12 +46,20 @@ pub struct Application {
     /// Kept alive for as long as the app (dropping the last handle stops the emulator), and
     /// shared with tests, which inject faults and read its request log.
     emulator: Option<Arc<Emulator>>,
+    /// Postgres: live profile updates to and from the other instances on the same database.
+    live_bridge: Option<app::live::postgres::Bridge>,
 }
 
 impl Application {
     pub async fn build(mut config: Config) -> Result<Self, StartupError> {
         let db = connect_database(&config).await?;
-        Migrator::up(&db, None).await?;
+        migrate(&db).await?;
+        // Listening before serving: nothing another instance announces from then on is missed.
+        let live_bridge = if config.is_sqlite() {
+            None
+        } else {
+            Some(app::live::postgres::Bridge::connect(&db, &config.database.url).await?)
+        };
         let secrets = secret_box(&config)?;
         let emulator = start_emulator(&config).await?;
         let listener = TcpListener::bind((config.server.host.as_str(), config.server.port)).await?;
@@ -79,6 +89,7 @@ impl Application {
             state,
             demo_login,
             emulator: emulator.map(Arc::new),
+            live_bridge,
         })
     }
 
@@ -115,6 +126,9 @@ impl Application {
 
     /// Serves until Ctrl-C / SIGTERM, finishing requests in flight.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        if let Some(bridge) = self.live_bridge {
+            bridge.spawn();
+        }
         spawn_housekeeping(self.state.db.clone());
         // Charges and refunds left unsettled by a crash or a lost answer are settled first thing.
         app::features::charges::reconciler::spawn(self.state.clone(), shutdown_signal());
@@ -218,6 +232,27 @@ fn spawn_housekeeping(db: DatabaseConnection) {
         }
     });
 }
+
+/// Any number of instances may start at once on one Postgres database; the migrator has no
+/// guard of its own, so each waits for a transaction-scoped advisory lock and then runs (or, coming
+/// second, finds nothing left to run) inside that transaction: Postgres' DDL is transactional, so a
+/// failed start leaves the schema as it was. A migration that cannot run in a transaction (`CREATE
+/// INDEX CONCURRENTLY`) would need a session lock instead. SQLite is one process.
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), StartupError> {
+    if db.get_database_backend() != DbBackend::Postgres {
+        Migrator::up(db, None).await?;
+        return Ok(());
+    }
+    let txn = db.begin().await?;
+    txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
+        .await?;
+    Migrator::up(&txn, None).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// The advisory lock key the instances migrate under ("cof_migr" in ASCII).
+const MIGRATION_LOCK: i64 = 0x636f_665f_6d69_6772;
 
 /// SQLite gets WAL (readers never block the writer), a busy timeout instead of "database is
 /// locked", and enforced foreign keys. The file's folder is created on first start.

@@ -192,6 +192,15 @@ impl Deref for Customer {
 }
 
 impl Customer {
+    /// The customer's browser at another server than a `TestApp` (a server process of its own),
+    /// once it has opened its link there.
+    pub fn new(browser: Browser, emulator_base: &str) -> Self {
+        Self {
+            browser,
+            emulator_base: emulator_base.to_owned(),
+        }
+    }
+
     /// What the card page (or the confirm page) loads.
     pub async fn card_page(&self) -> Answer<CardPage> {
         self.call(&LoadCardPage {}).await

@@ -12,11 +12,12 @@ mod merchant;
 mod rows;
 mod test_app;
 
+pub use browser::Customer;
 pub use browser::{Browser, Refused, answer, call_with_cookie, location, session_cookie};
 pub use merchant::Stripe;
 pub use merchant::TestMerchant;
 pub use rows::{Amounts, insert_booking, insert_card};
-pub use test_app::{DemoData, MAIL_FROM, TestApp, eventually, mailer, spawn_app};
+pub use test_app::{DemoData, MAIL_FROM, TestApp, eventually, mailer, spawn_app, test_database};
 
 use merchant::MerchantBuilder;
 use test_app::authenticate;

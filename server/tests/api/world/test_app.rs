@@ -37,7 +37,7 @@ pub struct TestApp {
 }
 
 /// A fresh database that is removed when the test ends.
-enum TestDatabase {
+pub enum TestDatabase {
     Sqlite(#[allow(dead_code)] tempfile::TempDir),
     /// A database that outlives the app (`DemoData`).
     Kept,
@@ -72,7 +72,9 @@ impl Drop for TestDatabase {
     }
 }
 
-async fn test_database() -> (String, TestDatabase) {
+/// The URL of a fresh database (Postgres when `TEST_DATABASE_URL` is set, else a SQLite file) and
+/// what removes it when dropped.
+pub async fn test_database() -> (String, TestDatabase) {
     match std::env::var("TEST_DATABASE_URL")
         .ok()
         .filter(|u| !u.is_empty())

@@ -1,0 +1,389 @@
+//! R17, the scale-out story: two server processes (the built binary) on one Postgres database,
+//! both running every worker (outbox, reconciler), with one Stripe and one mail server between
+//! them, as behind a load balancer. Requests and Stripe's events go to either; each email is sent
+//! once, each event handled once, each charge settled once, and a profile open on one instance
+//! hears about a change made on the other. Needs `TEST_DATABASE_URL` (SQLite is one process).
+
+use std::collections::{HashMap, HashSet};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use app::entities::{activity, charge, customer_link, outbox_email, payment_option, stripe_event};
+use app::payments::webhook_signature::sign;
+use chrono::Utc;
+use futures::future::join_all;
+use reqwest::{Response, StatusCode};
+use sea_orm::{ColumnTrait, Database, DatabaseConnection, EntityTrait, QueryFilter};
+use serde_json::Value;
+use stripe_emulator::{Emulator, EmulatorConfig, ObjectKind};
+
+use crate::smtp_sink::{Received, SmtpSink};
+use crate::world::{
+    Browser, ChargePaymentOption, ChargeStatus, ChargeView, Customer, EmailState, LinkStatus,
+    SendCardRequest, WEBHOOK_SECRET, fresh_key, test_database, test_keys,
+};
+
+/// Customers of the one merchant; each gets a card request, saves a card and is charged twice.
+const CUSTOMERS: usize = 6;
+
+/// One `server` process, killed when dropped.
+struct Instance {
+    child: Child,
+    address: String,
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// What every instance shares: the database, the master key, Stripe and the mail server.
+struct Shared {
+    database_url: String,
+    master_key: String,
+    stripe_base: String,
+    smtp_url: String,
+}
+
+impl Shared {
+    /// Starts an instance as production would run it behind a proxy — every worker on — and
+    /// waits until it answers.
+    async fn start(&self) -> Instance {
+        let port = free_port();
+        let address = format!("http://127.0.0.1:{port}");
+        let child = Command::new(env!("CARGO_BIN_EXE_server"))
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("APP__MODE", "demo")
+            .env("APP__SERVER__PORT", port.to_string())
+            .env("APP__BASE_URL", &address)
+            .env("APP__DATABASE__URL", &self.database_url)
+            .env("APP__DATABASE__MAX_CONNECTIONS", "5")
+            .env("APP__SECRETS__MASTER_KEY", &self.master_key)
+            .env("APP__DEMO__SEED", "false")
+            .env("APP__SMTP__URL", &self.smtp_url)
+            .env("APP__SMTP__WORKER", "true")
+            .env("APP__STRIPE__EMULATOR", "false")
+            .env("APP__STRIPE__API_BASE", &self.stripe_base)
+            .env("APP__STRIPE__RECONCILE_INTERVAL_SECS", "1")
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start the server binary");
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Ok(response) = reqwest::get(format!("{address}/health")).await
+                && response.status() == StatusCode::OK
+            {
+                break;
+            }
+            assert!(Instant::now() < deadline, "an instance did not come up");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Instance { child, address }
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The same browser (one cookie jar: cookies ignore ports) sending to one instance or the other.
+fn at(browser: &Browser, instance: &Instance) -> Browser {
+    Browser {
+        base: instance.address.clone(),
+        client: browser.client.clone(),
+    }
+}
+
+/// Send Email on the customer's profile.
+async fn send_card_request(browser: &Browser, customer_id: &str) {
+    browser
+        .call(&SendCardRequest {
+            customer_id: customer_id.to_owned(),
+            note: String::new(),
+        })
+        .await
+        .unwrap();
+}
+
+/// The Charge dialog, $25 on `card`, a receipt asked for.
+async fn charge(browser: &Browser, card: &payment_option::Model) -> ChargeView {
+    browser
+        .call(&ChargePaymentOption {
+            customer_id: card.customer_id.clone(),
+            payment_option_id: card.id.clone(),
+            amount: "25.00".to_owned(),
+            description: "Sunset kayak tour".to_owned(),
+            booking_id: None,
+            request_key: fresh_key(),
+            send_receipt: Some("on".to_owned()),
+        })
+        .await
+        .unwrap()
+}
+
+/// Waits, bounded, for what the instances do on their own time.
+async fn eventually(what: &str, condition: impl AsyncFn() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !condition().await {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Reads the event stream until an event of `kind` arrives (bounded: a missing event fails).
+async fn next_event(stream: &mut Response, kind: &str) {
+    let wanted = format!("event: {kind}\ndata: ");
+    let mut seen = String::new();
+    let outcome = tokio::time::timeout(Duration::from_secs(20), async {
+        while let Some(chunk) = stream.chunk().await.unwrap() {
+            seen.push_str(&String::from_utf8_lossy(&chunk));
+            if seen.contains(&wanted) {
+                return;
+            }
+        }
+        panic!("the stream ended before `{kind}`");
+    })
+    .await;
+    assert!(outcome.is_ok(), "no `{kind}` event; saw: {seen}");
+}
+
+/// The card link in an email as a mail client shows it: (the instance's address, the token).
+fn link_in(message: &Received) -> (String, String) {
+    let text = message.data.replace("=\r\n", "").replace("=3D", "=");
+    let at = text
+        .find("/pay/")
+        .expect("the email links to the card page");
+    let address_start = text[..at].rfind("http://").expect("an absolute link");
+    let token = text[at + "/pay/".len()..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect();
+    (text[address_start..at].to_owned(), token)
+}
+
+/// Delivers every event Stripe has for the account to both instances at the same moment (a
+/// redelivery racing the first delivery, each to another instance); every answer must be 2xx.
+async fn deliver_everywhere(instances: &[&Instance], merchant_id: &str, events: &[Value]) {
+    let client = reqwest::Client::new();
+    let deliveries = events.iter().flat_map(|event| {
+        let body = event.to_string();
+        let signature = sign(body.as_bytes(), WEBHOOK_SECRET, Utc::now().timestamp());
+        let client = client.clone();
+        instances.iter().map(move |instance| {
+            client
+                .post(format!(
+                    "{}/webhooks/stripe/{merchant_id}",
+                    instance.address
+                ))
+                .header("stripe-signature", signature.clone())
+                .header("content-type", "application/json")
+                .body(body.clone())
+                .send()
+        })
+    });
+    for answer in join_all(deliveries).await {
+        let status = answer.unwrap().status();
+        assert_eq!(status, StatusCode::OK, "a webhook delivery was refused");
+    }
+}
+
+/// Every queued email left the outbox (sent, none failed or still waiting).
+async fn outbox_drained(db: &DatabaseConnection) -> bool {
+    let rows = outbox_email::Entity::find().all(db).await.unwrap();
+    rows.iter().all(|row| row.state == EmailState::Sent)
+}
+
+/// Each outbox row reached the mail server exactly once (by its Message-ID), and nothing else did.
+async fn assert_each_email_sent_once(db: &DatabaseConnection, smtp: &SmtpSink) {
+    let rows = outbox_email::Entity::find().all(db).await.unwrap();
+    let mut received: HashMap<String, usize> = HashMap::new();
+    for message in smtp.messages() {
+        let id = message.header("Message-ID").expect("a Message-ID");
+        *received
+            .entry(id.trim_matches(['<', '>']).to_owned())
+            .or_default() += 1;
+    }
+    for row in &rows {
+        let id = row.message_id.trim_matches(['<', '>']);
+        assert_eq!(
+            received.get(id),
+            Some(&1),
+            "{:?} to {}",
+            row.kind,
+            row.recipient
+        );
+    }
+    assert_eq!(smtp.messages().len(), rows.len(), "no email sent twice");
+}
+
+async fn activity_count(db: &DatabaseConnection, kind: &str) -> usize {
+    activity::Entity::find()
+        .filter(activity::Column::Kind.eq(kind))
+        .all(db)
+        .await
+        .unwrap()
+        .len()
+}
+
+#[tokio::test]
+async fn two_instances_on_one_postgres_send_each_email_handle_each_event_and_settle_each_charge_once()
+ {
+    if std::env::var("TEST_DATABASE_URL").map_or(true, |url| url.is_empty()) {
+        eprintln!("skipped: two instances need one Postgres database (set TEST_DATABASE_URL)");
+        return;
+    }
+    let (database_url, _database) = test_database().await;
+    let emulator = Emulator::start(EmulatorConfig {
+        bind: "127.0.0.1:0".parse().unwrap(),
+    })
+    .await
+    .unwrap();
+    let smtp = SmtpSink::start().await;
+    let shared = Shared {
+        database_url: database_url.clone(),
+        master_key: app::crypto::SecretBox::generate_key(),
+        stripe_base: emulator.base_url(),
+        smtp_url: smtp.url(),
+    };
+    // Both start at once on the empty database: both migrate, one after the other.
+    let (a, b) = tokio::join!(shared.start(), shared.start());
+    let db = Database::connect(&database_url).await.unwrap();
+
+    // The owner signs up on A and connects Stripe (no endpoint registered at Stripe: this test
+    // delivers the account's events itself, to both instances).
+    let owner = Browser::new(&a.address, Duration::from_secs(60));
+    let owner_email = format!("owner-{}@example.com", uuid::Uuid::new_v4().simple());
+    let signed_up = owner
+        .sign_up(
+            "Twin Tours",
+            "Owner Name",
+            &owner_email,
+            "correct horse battery",
+        )
+        .await;
+    assert_eq!(signed_up.status(), StatusCode::OK);
+    let (pk, sk) = test_keys();
+    owner
+        .connect_stripe(&pk, &sk, WEBHOOK_SECRET)
+        .await
+        .unwrap();
+    let on = [at(&owner, &a), at(&owner, &b)];
+    let mut customers = Vec::new();
+    for i in 0..CUSTOMERS {
+        let email = format!("guest{i}@example.com");
+        let created = on[i % 2]
+            .create_customer("Guest", &i.to_string(), &email, "")
+            .await;
+        customers.push(created.id);
+    }
+    let merchant_id = merchant_of(&db, &customers[0]).await;
+
+    // A profile open on A hears of a card request sent from B.
+    let mut stream = owner
+        .client
+        .get(format!("{}/events/customers/{}", a.address, customers[0]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stream.status(), StatusCode::OK);
+    next_event(&mut stream, "ready").await;
+    send_card_request(&on[1], &customers[0]).await;
+    next_event(&mut stream, "changed").await;
+
+    // The other card requests, from either instance at once; both outbox workers deliver.
+    let sent = join_all(
+        customers[1..]
+            .iter()
+            .enumerate()
+            .map(|(i, id)| send_card_request(&on[i % 2], id)),
+    )
+    .await;
+    assert_eq!(sent.len(), CUSTOMERS - 1);
+    eventually("the card requests to go out", async || {
+        smtp.messages().len() >= CUSTOMERS && outbox_drained(&db).await
+    })
+    .await;
+
+    // Each customer opens the link (on the instance that sent it), confirms a card at Stripe and
+    // comes back through the other instance; half close the page before, leaving the card to
+    // Stripe's `setup_intent.succeeded`.
+    let links: Vec<_> = smtp.messages().iter().map(link_in).collect();
+    assert_eq!(links.len(), CUSTOMERS);
+    for (i, (address, token)) in links.iter().enumerate() {
+        let browser = Browser::new(address, Duration::from_secs(60));
+        let opened = browser.get_page(&format!("/pay/{token}")).await;
+        assert_eq!(opened.status(), StatusCode::SEE_OTHER);
+        let customer = Customer::new(browser, &emulator.base_url());
+        let page = customer.card_page().await.unwrap();
+        customer.confirm_card(&page, "pm_card_visa").await;
+        if i % 2 == 0 {
+            let other = if *address == a.address { &b } else { &a };
+            let back = Customer::new(at(&customer.browser, other), &emulator.base_url());
+            back.complete_card_setup().await.unwrap();
+        }
+    }
+    deliver_everywhere(&[&a, &b], &merchant_id, &emulator.events(&sk)).await;
+
+    // Two charges per card, half on each instance, all at once, receipts asked for.
+    let cards = payment_option::Entity::find().all(&db).await.unwrap();
+    assert_eq!(cards.len(), CUSTOMERS, "one card per customer");
+    let charges = join_all(
+        cards
+            .iter()
+            .flat_map(|card| on.iter().map(move |browser| charge(browser, card))),
+    )
+    .await;
+    for charged in charges {
+        assert_eq!(charged.status, ChargeStatus::Succeeded);
+    }
+    // Stripe's events for all of it, each to both instances at once.
+    deliver_everywhere(&[&a, &b], &merchant_id, &emulator.events(&sk)).await;
+    eventually("every email to go out", async || outbox_drained(&db).await).await;
+
+    // Each card request used once, each card recorded once.
+    let requests = customer_link::Entity::find().all(&db).await.unwrap();
+    assert_eq!(requests.len(), CUSTOMERS);
+    assert!(requests.iter().all(|r| r.status == LinkStatus::Completed));
+    assert_eq!(activity_count(&db, "card_added").await, CUSTOMERS);
+    // Each charge made once at Stripe and settled once here.
+    let rows = charge::Entity::find().all(&db).await.unwrap();
+    assert_eq!(rows.len(), 2 * CUSTOMERS);
+    assert!(rows.iter().all(|r| r.status == ChargeStatus::Succeeded));
+    let intents: HashSet<_> = rows
+        .iter()
+        .map(|r| r.stripe_payment_intent_id.clone())
+        .collect();
+    assert_eq!(intents.len(), 2 * CUSTOMERS);
+    assert_eq!(
+        emulator.count(&sk, ObjectKind::PaymentIntent),
+        2 * CUSTOMERS
+    );
+    assert_eq!(activity_count(&db, "charge_succeeded").await, 2 * CUSTOMERS);
+    // Each of Stripe's events stored once and handled.
+    let events = stripe_event::Entity::find().all(&db).await.unwrap();
+    assert_eq!(events.len(), emulator.events(&sk).len());
+    assert!(events.iter().all(|e| e.processed_at.is_some()));
+    // Card requests, "card saved" notices and receipts: each sent once.
+    assert_each_email_sent_once(&db, &smtp).await;
+    assert_eq!(smtp.messages().len(), 2 * CUSTOMERS + 2 * CUSTOMERS);
+}
+
+/// The id of the customer's merchant: its webhook URL names it.
+async fn merchant_of(db: &DatabaseConnection, customer_id: &str) -> String {
+    app::entities::customer::Entity::find_by_id(customer_id.to_owned())
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap()
+        .merchant_id
+}
