@@ -63,6 +63,16 @@ pub enum AppError {
     /// The card page asked the server to record a card that Stripe has not confirmed.
     #[error("card setup not complete")]
     SetupIncomplete,
+    /// A charge of the same amount to the same customer is not settled yet: charging again may
+    /// charge them twice. The form may confirm it (**Charge anyway**, naming `charge_id`).
+    #[error("possible duplicate charge")]
+    PossibleDuplicateCharge {
+        charge_id: String,
+        amount_text: String,
+        status_label: String,
+        /// `YYYY-MM-DD HH:MM UTC`.
+        at: String,
+    },
     #[error("something went wrong (ref {reference})")]
     Internal { reference: String },
     /// The request never reached our code or its reply could not be read (network, bad encoding).
@@ -97,6 +107,7 @@ impl AppError {
             Self::LinkRevoked { .. } => "LINK_REVOKED",
             Self::LinkUnavailable { .. } => "LINK_UNAVAILABLE",
             Self::SetupIncomplete => "SETUP_INCOMPLETE",
+            Self::PossibleDuplicateCharge { .. } => "POSSIBLE_DUPLICATE_CHARGE",
             Self::Internal { .. } => "INTERNAL",
             Self::Request { .. } => "REQUEST",
         }
@@ -134,6 +145,15 @@ impl AppError {
                 "{merchant_name} can't take cards online right now. Please contact them directly."
             ),
             Self::SetupIncomplete => "Your card has not been saved yet. Please try again.".into(),
+            Self::PossibleDuplicateCharge {
+                amount_text,
+                status_label,
+                at,
+                ..
+            } => format!(
+                "A charge of {amount_text} to this customer from {at} is not settled yet \
+                 ({status_label}). Charging again may charge them twice: check Payments first."
+            ),
             Self::Internal { reference } => format!("Something went wrong (ref {reference})."),
             Self::Request { .. } => {
                 "We could not reach the server. Check your connection and try again.".into()
@@ -165,6 +185,7 @@ impl AppError {
             Self::LinkNotFound => 404,
             Self::LinkExpired { .. } | Self::LinkUsed { .. } | Self::LinkRevoked { .. } => 410,
             Self::SetupIncomplete | Self::LinkUnavailable { .. } => 409,
+            Self::PossibleDuplicateCharge { .. } => 409,
             Self::Internal { .. } => 500,
             Self::Request { .. } => 400,
         }

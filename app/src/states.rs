@@ -50,6 +50,9 @@ stored_enum! {
         /// The bank wants the customer to authenticate; they were emailed a link to confirm.
         RequiresAction = "requires_action",
         Failed = "failed",
+        /// Left pending past Stripe's idempotency window and Stripe could not say what became of
+        /// it: the merchant checks Stripe's dashboard before charging again.
+        Unknown = "unknown",
     }
 }
 
@@ -149,6 +152,8 @@ stored_enum! {
         ChargeSucceeded = "charge_succeeded",
         ChargeFailed = "charge_failed",
         ChargeRequiresAction = "charge_requires_action",
+        /// A charge whose outcome Stripe could not tell (see `ChargeStatus::Unknown`).
+        ChargeUnknown = "charge_unknown",
         Refund = "refund",
     }
 }

@@ -2,13 +2,14 @@
 //! idempotency key, its outcome in our terms, and refunds read back by our own id.
 
 use stripe::StripeRequest;
+use stripe_client_core::{RequestBuilder, StripeMethod};
 use stripe_core::payment_intent::{
     CancelPaymentIntent, CancelPaymentIntentCancellationReason, CreatePaymentIntent,
     CreatePaymentIntentAutomaticPaymentMethods,
     CreatePaymentIntentAutomaticPaymentMethodsAllowRedirects, CreatePaymentIntentOffSession,
-    RetrievePaymentIntent,
+    ListPaymentIntent, RetrievePaymentIntent,
 };
-use stripe_core::refund::{CreateRefund, ListRefund};
+use stripe_core::refund::{CreateRefund, ListRefund, RetrieveRefund};
 use stripe_shared::PaymentIntentStatus;
 
 use super::operations::idempotent;
@@ -163,6 +164,77 @@ impl StripeAccount {
         Ok(refund_summary(&refund))
     }
 
+    /// One refund as Stripe has it now.
+    pub async fn retrieve_refund(&self, refund_id: &str) -> Result<RefundSummary, PaymentsError> {
+        let client = self.client();
+        let refund = self
+            .with_retries("retrieve refund", || {
+                let request = RetrieveRefund::new(refund_id);
+                async move { request.send(client).await }
+            })
+            .await?;
+        Ok(refund_summary(&refund))
+    }
+
+    /// The PaymentIntent Stripe made for our charge `charge_id` (its metadata), looked up among
+    /// the customer's PaymentIntents created since `since` (Unix seconds), newest first and page
+    /// by page. `None`: Stripe made none, so the charge never reached it. The list endpoint,
+    /// unlike Search, is never behind.
+    pub async fn find_payment_by_charge_id(
+        &self,
+        customer_id: &str,
+        charge_id: &str,
+        since: i64,
+    ) -> Result<Option<ChargeOutcome>, PaymentsError> {
+        let client = self.client();
+        let mut after: Option<String> = None;
+        loop {
+            let page = self
+                .with_retries("list payment intents", || {
+                    let mut request = ListPaymentIntent::new()
+                        .customer(customer_id)
+                        .created(stripe_types::RangeQueryTs::gte(since))
+                        .limit(100);
+                    if let Some(after) = &after {
+                        request = request.starting_after(after.as_str());
+                    }
+                    async move { request.send(client).await }
+                })
+                .await?;
+            let ours = page.data.iter().find(|pi| {
+                pi.metadata
+                    .get("charge_id")
+                    .is_some_and(|id| id == charge_id)
+            });
+            if let Some(pi) = ours {
+                return Ok(Some(payment_outcome(pi.clone())));
+            }
+            match page.data.last() {
+                Some(last) if page.has_more => after = Some(last.id.to_string()),
+                _ => return Ok(None),
+            }
+        }
+    }
+
+    /// Whether this account still has the customer (not deleted): an empty list of its
+    /// PaymentIntents proves nothing otherwise.
+    pub async fn still_has_customer(&self, customer_id: &str) -> Result<bool, PaymentsError> {
+        let client = self.client();
+        let path = format!("/customers/{customer_id}");
+        let found = self
+            .with_retries("retrieve customer", || {
+                let request = RequestBuilder::new(StripeMethod::Get, path.as_str())
+                    .customize::<CustomerHead>();
+                async move { request.send(client).await }
+            })
+            .await;
+        match found {
+            Ok(head) => Ok(head.deleted != Some(true)),
+            Err(stripe::StripeError::Stripe(_, 404)) => Ok(false),
+            Err(other) => Err(other.into()),
+        }
+    }
+
     /// Every refund of a payment, however it was made (ours, Stripe's dashboard).
     pub async fn list_refunds(
         &self,
@@ -179,6 +251,12 @@ impl StripeAccount {
             .await?;
         Ok(list.data.iter().map(refund_summary).collect())
     }
+}
+
+/// The part of a (possibly deleted) Customer the lookup needs.
+#[derive(Debug, Clone, miniserde::Deserialize)]
+struct CustomerHead {
+    deleted: Option<bool>,
 }
 
 /// A refund as we keep it.

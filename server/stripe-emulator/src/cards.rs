@@ -11,6 +11,10 @@ use crate::errors::{ApiError, Decline};
 pub(crate) enum Behaviour {
     /// Always succeeds.
     Succeeds,
+    /// 4000 0000 0000 7726 ("Asynchronous success" under Stripe's refund test cards): charges
+    /// succeed; a refund starts `pending` and succeeds some time later with a `refund.updated`
+    /// event (here: when `POST /emulator/refunds/{id}/settle` says the time has come).
+    PendingRefund,
     /// 4000 0025 0000 3155: authentication is required on-session (SetupIntent confirm, on-session
     /// payment) unless the card was set up with a SetupIntent; off-session charges of a card set
     /// up that way succeed.
@@ -204,6 +208,8 @@ pub(crate) const CARDS: &[TestCard] = &[
         "CN",
         Behaviour::Succeeds,
     ),
+    // Refunds.
+    visa("4000000000007726", "US", Behaviour::PendingRefund),
     // 3-D Secure. The digits after 40000 are the ISO numeric country code of the issuer
     // (250 France, 276 Germany), which is what Stripe reports as `card.country`.
     visa("4000002500003155", "FR", Behaviour::AuthUnlessSetUp),
@@ -296,6 +302,7 @@ pub(crate) const TEST_PAYMENT_METHODS: &[(&str, &str)] = &[
     ("pm_card_diners", "3056930009020004"),
     ("pm_card_jcb", "3566002020360505"),
     ("pm_card_unionpay", "6200000000000005"),
+    ("pm_card_pendingRefund", "4000000000007726"),
     ("pm_card_authenticationRequiredOnSetup", "4000002500003155"),
     ("pm_card_authenticationRequired", "4000002760003184"),
     ("pm_card_threeDSecure2Required", "4000000000003220"),
@@ -478,11 +485,18 @@ pub(crate) enum Outcome {
     Declined(Decline),
 }
 
+impl TestCard {
+    /// Whether a refund of a charge to this card starts `pending` instead of succeeding at once.
+    pub(crate) fn refunds_start_pending(&self) -> bool {
+        self.behaviour == Behaviour::PendingRefund
+    }
+}
+
 /// How a card responds for a purpose. `set_up` tells whether the card was set up for future use
 /// through a SetupIntent (after authentication when it needed one).
 pub(crate) fn outcome(card: &TestCard, purpose: Purpose, set_up: bool) -> Outcome {
     match (card.behaviour, purpose) {
-        (Behaviour::Succeeds, _) => Outcome::Succeeded,
+        (Behaviour::Succeeds | Behaviour::PendingRefund, _) => Outcome::Succeeded,
         (Behaviour::Decline(d), _) => Outcome::Declined(d),
         (Behaviour::DeclineCharges(d), Purpose::Payment { .. }) => Outcome::Declined(d),
         (Behaviour::DeclineCharges(_), _) => Outcome::Succeeded,

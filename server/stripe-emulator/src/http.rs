@@ -104,6 +104,8 @@ fn route<'p>(method: &Method, segments: &[&'p str]) -> Option<(Handler, Access, 
         ["v1", "webhook_endpoints", id] if post => (webhooks::update, Secret, vec![*id]),
         ["v1", "webhook_endpoints", id] if delete => (webhooks::delete, Secret, vec![*id]),
 
+        ["emulator", "refunds", id, "settle"] if post => (refunds::settle, Secret, vec![*id]),
+
         ["emulator", "authenticate", id] if post => {
             (authenticate::authenticate, ClientSecret, vec![*id])
         }
@@ -327,7 +329,8 @@ fn process(
             now,
             request_id: request_id.to_string(),
             idempotency_key: idempotency_key.clone(),
-            api_request: access != Access::ClientSecret,
+            // The emulator's own endpoints stand for Stripe or the customer acting.
+            api_request: segments.first() == Some(&"v1"),
             base_url: &shared.base_url,
             outbox: Vec::new(),
         };

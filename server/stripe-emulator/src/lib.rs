@@ -50,6 +50,7 @@
 //! | `GET /v1/events[/{id}]` | events |
 //! | `POST/GET /v1/webhook_endpoints`, `GET/POST/DELETE /v1/webhook_endpoints/{id}` | webhook endpoints (the creation response carries the `whsec_…` secret) |
 //! | `POST /emulator/authenticate/{intent_id}` | completes or fails 3-D Secure: `client_secret=…&outcome=complete\|fail` (see "3-D Secure" below) |
+//! | `POST /emulator/refunds/{id}/settle` | a pending refund succeeds (`refund.updated`), with the account's secret key (see "Test cards") |
 //!
 //! # 3-D Secure
 //!
@@ -71,6 +72,8 @@
 //! off-session charge fails 402 `authentication_required`;
 //! `4000000000000341`/`pm_card_chargeCustomerFail` attaches but charges fail `card_declined`;
 //! `4000000000000002`/`pm_card_visa_chargeDeclined` is declined (`generic_decline`);
+//! `4000000000007726`/`pm_card_pendingRefund` charges, and its refunds stay `pending` until
+//! `POST /emulator/refunds/{id}/settle`;
 //! `4000000000009995` → `insufficient_funds`; `4000000000000069` → `expired_card`; and more in
 //! `cards.rs`. Any future expiry and any CVC; past expiry → `invalid_expiry_year` /
 //! `invalid_expiry_month`; a bad checksum → `incorrect_number`. Raw card numbers are refused

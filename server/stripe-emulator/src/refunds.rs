@@ -1,6 +1,12 @@
 //! Refunds (`re_…`): create (from `payment_intent` or `charge`, full or partial), retrieve,
 //! update (metadata), list. Card refunds succeed at once, as in Stripe's test mode; each emits
 //! `refund.created` and `charge.refunded`.
+//!
+//! A refund of a charge to 4000 0000 0000 7726 (`pm_card_pendingRefund`) starts `pending`
+//! (`pending_reason: processing`), as Stripe's "Asynchronous success" test card does, and counts
+//! in the charge's `amount_refunded` at once, as at Stripe. It succeeds when a test (standing in
+//! for "some time later") calls `POST /emulator/refunds/{id}/settle` with the account's secret
+//! key, which emits `refund.updated`.
 
 use serde_json::{Value, json};
 
@@ -23,6 +29,8 @@ pub(crate) struct Refund {
     pub(crate) reason: Option<String>,
     pub(crate) metadata: Metadata,
     pub(crate) reference: String,
+    /// `pending` or `succeeded`.
+    pub(crate) status: &'static str,
 }
 
 impl Refund {
@@ -48,8 +56,9 @@ impl Refund {
             "payment_intent": self.payment_intent,
             "reason": self.reason,
             "receipt_number": null,
+            "pending_reason": if self.status == "pending" { json!("processing") } else { Value::Null },
             "source_transfer_reversal": null,
-            "status": "succeeded",
+            "status": self.status,
             "transfer_reversal": null,
         })
     }
@@ -158,6 +167,11 @@ pub(crate) fn create(ctx: &mut Ctx<'_>, params: Params<'_>, _: &[&str]) -> Resul
         reason,
         metadata,
         reference: random_alnum(23).to_ascii_uppercase(),
+        status: if charge.payment_method.card.refunds_start_pending() {
+            "pending"
+        } else {
+            "succeeded"
+        },
     };
     let refund_json = refund.to_json();
     ctx.acct.refunds.insert(refund.id.clone(), refund);
@@ -216,6 +230,38 @@ pub(crate) fn update(
             Some(changed(&before, &after)),
         );
     }
+    Ok(after)
+}
+
+/// `POST /emulator/refunds/{id}/settle`: the money of a pending refund has reached the card, so
+/// the refund succeeds and `refund.updated` is emitted (without an API request, as Stripe's own
+/// change). A refund that is not pending is refused, so a test can't settle one twice.
+pub(crate) fn settle(
+    ctx: &mut Ctx<'_>,
+    params: Params<'_>,
+    ids: &[&str],
+) -> Result<Value, ApiError> {
+    params.only(&[])?;
+    let id = first(ids);
+    let refund = ctx
+        .acct
+        .refunds
+        .get_mut(id)
+        .ok_or_else(|| ApiError::no_such("refund", id, "id"))?;
+    if refund.status != "pending" {
+        return Err(ApiError::invalid(format!(
+            "Refund {id} is {}, not pending: only a pending refund can settle.",
+            refund.status
+        )));
+    }
+    let before = refund.to_json();
+    refund.status = "succeeded";
+    let after = refund.to_json();
+    ctx.emit(
+        "refund.updated",
+        after.clone(),
+        Some(changed(&before, &after)),
+    );
     Ok(after)
 }
 

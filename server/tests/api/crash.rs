@@ -166,6 +166,7 @@ async fn a_server_killed_between_the_stripe_call_and_the_commit_settles_the_char
         booking_id: None,
         request_key: key,
         send_receipt: None,
+        confirm_duplicate: None,
     });
     let charging = tokio::spawn(request.send());
     let deadline = Instant::now() + Duration::from_secs(30);

@@ -9,7 +9,8 @@ use crate::error::AppError;
 /// Charge (from the profile or a booking's Charge balance). `request_key` comes from the form
 /// and stays the same for every retry of one submission: a double click or a retry after a lost
 /// response finds the same charge instead of charging again. `amount` is what a person typed, in
-/// the merchant's currency.
+/// the merchant's currency. `confirm_duplicate` (from **Charge anyway**) names the unsettled
+/// charge of the same amount the merchant was warned about.
 #[server(endpoint = "charge_payment_option")]
 pub async fn charge_payment_option(
     customer_id: String,
@@ -19,6 +20,7 @@ pub async fn charge_payment_option(
     booking_id: Option<String>,
     request_key: String,
     send_receipt: Option<String>,
+    confirm_duplicate: Option<String>,
 ) -> Result<ChargeView, AppError> {
     crate::features::auth::session::as_staff(|state, auth| async move {
         let form = super::parse::ChargeForm {
@@ -30,6 +32,7 @@ pub async fn charge_payment_option(
             request_key,
             // An HTML checkbox sends its value only when ticked.
             send_receipt: send_receipt.is_some_and(|v| !v.is_empty() && v != "false"),
+            confirm_duplicate: confirm_duplicate.filter(|id| !id.is_empty()),
         };
         super::command::charge(&state, &auth, form).await
     })

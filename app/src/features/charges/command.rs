@@ -6,13 +6,13 @@ use chrono::Utc;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set, TransactionTrait,
+    QueryOrder, Set, TransactionTrait,
 };
 
 use super::dto::ChargeView;
 use super::parse::{ChargeForm, currency_of, parse_line, parse_request_key};
 use super::settle::settle;
-use super::view::charge_view;
+use super::view::{charge_view, status_label};
 use crate::entities::{booking, charge, new_id, payment_option};
 use crate::error::{AppError, FieldError};
 use crate::features::activity::service::Actor;
@@ -45,6 +45,7 @@ pub async fn charge(
     let checked = check(state, merchant_id, &form).await?;
     // Checked before anything is written: without a connection there is nothing to charge with.
     let connection = connection::require(state, merchant_id).await?;
+    refuse_unconfirmed_duplicate(db, merchant_id, &request_key, &form, &checked).await?;
     let id = new_id();
     let now = Utc::now();
     let row = charge::ActiveModel {
@@ -81,9 +82,64 @@ pub async fn charge(
     tracing::info!(charge_id = %row.id, amount = row.amount, "charge written; sending to Stripe");
     live::publish(MerchantId(merchant_id), CustomerId(&row.customer_id));
     let account = connection.account(state)?;
-    send_to_stripe(state, &account, &row).await?;
-    let row = reload(db, &row.id).await?;
-    charge_view(db, &row).await
+    send_and_show(state, &account, &row).await
+}
+
+/// Sends the charge and shows it as it now is. When Stripe did not answer the charge is shown
+/// pending — it is, and the reconciler completes it with the same key — rather than as an error
+/// inviting the merchant to charge again.
+async fn send_and_show(
+    state: &AppState,
+    account: &StripeAccount,
+    row: &charge::Model,
+) -> Result<ChargeView, AppError> {
+    match send_to_stripe(state, account, row).await {
+        Ok(()) | Err(AppError::StripeUnavailable) => {}
+        Err(err) => return Err(err),
+    }
+    let row = reload(&state.db, &row.id).await?;
+    charge_view(&state.db, &row).await
+}
+
+/// Open states a second charge could duplicate: Stripe may take (or have taken) the money.
+const UNSETTLED: [ChargeStatus; 3] = [
+    ChargeStatus::Pending,
+    ChargeStatus::RequiresAction,
+    ChargeStatus::Unknown,
+];
+
+/// A new charge of the same amount to the same customer while another is unsettled is refused
+/// with a warning naming that charge, unless the form confirms it (`confirm_duplicate` is that
+/// charge's id: **Charge anyway**). The same submission sent twice (a double click) is no
+/// duplicate: it finds its own row and resumes it.
+async fn refuse_unconfirmed_duplicate(
+    db: &impl ConnectionTrait,
+    merchant_id: &str,
+    request_key: &str,
+    form: &ChargeForm,
+    checked: &Checked,
+) -> Result<(), AppError> {
+    let Some(open) = charge::Entity::find()
+        .filter(charge::Column::MerchantId.eq(merchant_id))
+        .filter(charge::Column::CustomerId.eq(form.customer_id.as_str()))
+        .filter(charge::Column::Amount.eq(checked.amount))
+        .filter(charge::Column::Status.is_in(UNSETTLED))
+        .filter(charge::Column::RequestKey.ne(request_key))
+        .order_by_desc(charge::Column::CreatedAt)
+        .one(db)
+        .await?
+    else {
+        return Ok(());
+    };
+    if form.confirm_duplicate.as_deref() == Some(open.id.as_str()) {
+        return Ok(());
+    }
+    Err(AppError::PossibleDuplicateCharge {
+        charge_id: open.id.clone(),
+        amount_text: checked.currency.format(open.amount),
+        status_label: status_label(&open),
+        at: crate::time::minute(open.created_at),
+    })
 }
 
 /// A charge the form asked for, checked against the merchant's data.
@@ -222,7 +278,7 @@ async fn take_balance(
     let in_flight: i64 = charge::Entity::find()
         .filter(charge::Column::MerchantId.eq(merchant_id))
         .filter(charge::Column::BookingId.eq(booking.id.as_str()))
-        .filter(charge::Column::Status.is_in([ChargeStatus::Pending, ChargeStatus::RequiresAction]))
+        .filter(charge::Column::Status.is_in(UNSETTLED))
         .all(txn)
         .await?
         .iter()
@@ -269,9 +325,8 @@ async fn resume(state: &AppState, row: charge::Model) -> Result<ChargeView, AppE
     if row.status == ChargeStatus::Pending {
         let connection = connection::require(state, &row.merchant_id).await?;
         let account = connection.account(state)?;
-        send_to_stripe(state, &account, &row).await?;
+        return send_and_show(state, &account, &row).await;
     }
-    let row = reload(&state.db, &row.id).await?;
     charge_view(&state.db, &row).await
 }
 

@@ -34,7 +34,7 @@ pub struct ChargeView {
     pub card: String,
     pub status: ChargeStatus,
     /// "Succeeded", "Waiting for the customer to confirm", "Declined: insufficient funds",
-    /// "Checking with Stripe…".
+    /// "Pending — waiting for Stripe's answer", "Unknown — check Stripe".
     pub status_label: String,
     /// Stripe's code for a failure (`card_declined`, `expired_card`, `authentication_required` …).
     pub failure_code: Option<String>,

@@ -5,7 +5,7 @@
 //!
 //! `parse` (forms) → `command` (write the row, send to Stripe) → `settle` (the state machine) →
 //! `confirmation` (the customer's link) · `refunds` · `reconciler` (rows whose outcome was never
-//! recorded) · `view` (the profile's Payments).
+//! recorded; `lookup` for those too old to send again) · `view` (the profile's Payments).
 
 pub mod api;
 #[cfg(feature = "ssr")]
@@ -16,6 +16,8 @@ pub mod confirmation;
 pub mod dto;
 #[cfg(feature = "ssr")]
 pub mod emails;
+#[cfg(feature = "ssr")]
+mod lookup;
 #[cfg(feature = "ssr")]
 pub mod parse;
 #[cfg(feature = "ssr")]

@@ -7,6 +7,10 @@ use crate::money::Currency;
 /// The failure code of a charge whose customer never confirmed before the link expired.
 pub const CONFIRMATION_EXPIRED: &str = "confirmation_expired";
 
+/// The failure code of a charge that never reached Stripe (looked up after its key expired):
+/// nothing was charged.
+pub const NEVER_SENT: &str = "never_sent";
+
 /// The Charge form as typed; parsed against the merchant's currency.
 #[derive(Debug, Clone)]
 pub struct ChargeForm {
@@ -17,6 +21,9 @@ pub struct ChargeForm {
     pub booking_id: Option<String>,
     pub request_key: String,
     pub send_receipt: bool,
+    /// **Charge anyway**: the id of the unsettled charge of the same amount the merchant was
+    /// warned about.
+    pub confirm_duplicate: Option<String>,
 }
 
 /// A form's key for one submission: 16–64 characters of `[A-Za-z0-9_-]` (the browser makes one
@@ -73,6 +80,7 @@ pub fn decline_reason(code: &str, decline_code: Option<&str>) -> String {
         "card_velocity_exceeded" => "the card's limit was exceeded",
         "invalid_key" => "Stripe refused this account's key: reconnect MioPay in Settings",
         "confirmation_expired" => "the customer did not confirm before the link expired",
+        "never_sent" => "the charge never reached Stripe, so nothing was charged",
         _ => "the card was declined",
     };
     reason.to_owned()

@@ -11,8 +11,9 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::command::send_to_stripe;
+use super::lookup::settle_by_lookup;
 use super::parse::CONFIRMATION_EXPIRED;
-use super::refund_settle;
+use super::refund_settle::{self, RESEND_WINDOW};
 use super::settle::settle;
 use crate::entities::{charge, refund};
 use crate::error::AppError;
@@ -111,7 +112,8 @@ async fn unsettled(
 
 /// Settles one charge from Stripe: a pending one is sent again with its own idempotency key
 /// (Stripe replays the first answer, or makes the charge the merchant asked for if it never
-/// arrived); one waiting for the customer is asked about.
+/// arrived) while Stripe still honours the key, and looked up after (`lookup`); one waiting for
+/// the customer is asked about.
 async fn reconcile_charge(state: &AppState, row: &charge::Model) -> Result<(), AppError> {
     let connection = connection::require(state, &row.merchant_id).await?;
     let account = connection.account(state)?;
@@ -122,25 +124,12 @@ async fn reconcile_charge(state: &AppState, row: &charge::Model) -> Result<(), A
         .exec(&state.db)
         .await?;
     match (row.status, row.stripe_payment_intent_id.as_deref()) {
-        (ChargeStatus::Pending, None) => {
-            // Stripe keeps idempotency keys for 24 hours; past that a resend could charge twice.
-            if Utc::now() - row.created_at > Span::hours(23) {
-                tracing::error!(charge_id = %row.id, "pending charge too old to resend; check Stripe's dashboard");
-                return settle(
-                    state,
-                    row,
-                    ChargeOutcome::Declined {
-                        payment_intent_id: None,
-                        code: "unconfirmed".to_owned(),
-                        decline_code: None,
-                        message: "Stripe never confirmed this charge: check Stripe's dashboard before charging again".to_owned(),
-                    },
-                    Actor::Stripe,
-                )
-                .await;
-            }
-            send_to_stripe(state, &account, row).await
+        // Stripe keeps idempotency keys for 24 hours; past that a resend could charge twice,
+        // so the charge is looked up instead.
+        (ChargeStatus::Pending, None) if Utc::now() - row.created_at > RESEND_WINDOW => {
+            settle_by_lookup(state, &account, row).await
         }
+        (ChargeStatus::Pending, None) => send_to_stripe(state, &account, row).await,
         (ChargeStatus::RequiresAction, Some(payment_intent_id))
             if confirmation_expired(&state.db, row).await? =>
         {

@@ -17,6 +17,7 @@ use crate::features::activity::service::{self as activity, Actor};
 use crate::features::settings::connection::{self, StripeConnection};
 use crate::ids::{CustomerId, MerchantId};
 use crate::live;
+use crate::payments::StripeAccount;
 use crate::payments::operations::RefundSummary;
 use crate::state::AppState;
 use crate::states::{ActivityKind, RefundStatus};
@@ -226,6 +227,19 @@ async fn record_dashboard_refund(
     Ok(())
 }
 
+/// How long after its row was written a request may still be sent to Stripe with the row's
+/// idempotency key: Stripe keeps keys for 24 hours, and past that a resend is a new request (a
+/// second refund, a second charge). An hour's margin for clocks and queues.
+pub(super) const RESEND_WINDOW: chrono::Duration = chrono::Duration::hours(23);
+
+/// What the reconciler says when a refund never reached Stripe and its key is too old to send.
+const NEVER_REACHED_STRIPE: &str =
+    "Stripe never received this refund, so nothing was refunded: refund again if it is still due";
+
+/// Settles a refund whose outcome was never recorded by reading Stripe, never by sending it
+/// again: the refund itself when its id is known, else the PaymentIntent's refunds matched by our
+/// id in their metadata. Only a refund Stripe has no trace of is sent — with its own key while
+/// that key is still honoured ([`RESEND_WINDOW`]), never after: then nothing was refunded.
 pub(crate) async fn reconcile_refund(
     state: &AppState,
     row: &refund::Model,
@@ -241,5 +255,29 @@ pub(crate) async fn reconcile_refund(
     let payment_intent_id = charge_row
         .stripe_payment_intent_id
         .ok_or_else(|| AppError::internal("refund of a charge without a PaymentIntent"))?;
-    send_refund(state, &account, row, &payment_intent_id).await
+    match refund_at_stripe(&account, row, &payment_intent_id).await? {
+        Some(summary) => settle_refund(state, row, &summary).await,
+        None if Utc::now() - row.created_at < RESEND_WINDOW => {
+            send_refund(state, &account, row, &payment_intent_id).await
+        }
+        None => {
+            tracing::warn!(refund_id = %row.id, "refund never reached Stripe; too old to send");
+            mark_refund_failed(state, row, NEVER_REACHED_STRIPE).await
+        }
+    }
+}
+
+/// Our refund as Stripe has it, if Stripe made it.
+async fn refund_at_stripe(
+    account: &StripeAccount,
+    row: &refund::Model,
+    payment_intent_id: &str,
+) -> Result<Option<RefundSummary>, AppError> {
+    if let Some(id) = &row.stripe_refund_id {
+        return Ok(Some(account.retrieve_refund(id).await?));
+    }
+    let refunds = account.list_refunds(payment_intent_id).await?;
+    Ok(refunds
+        .into_iter()
+        .find(|r| r.our_refund_id.as_deref() == Some(row.id.as_str())))
 }

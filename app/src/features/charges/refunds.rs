@@ -12,7 +12,7 @@ use sea_orm::{
 use super::command::reload;
 use super::dto::ChargeView;
 use super::parse::{currency_of, parse_line, parse_request_key};
-use super::refund_settle::settle_refund;
+use super::refund_settle::{reconcile_refund, settle_refund};
 use super::view::charge_view;
 use crate::entities::{charge, new_id, refund};
 use crate::error::{AppError, FieldError};
@@ -211,16 +211,11 @@ async fn find_refund_by_request_key(
         .await?)
 }
 
+/// A submission seen before: a refund still pending is settled from what Stripe has (the same
+/// path as the reconciler: read, and send only what Stripe never got).
 async fn resume_refund(state: &AppState, row: refund::Model) -> Result<ChargeView, AppError> {
-    let charge_row = reload(&state.db, &row.charge_id).await?;
     if row.status == RefundStatus::Pending {
-        let connection = connection::require(state, &row.merchant_id).await?;
-        let account = connection.account(state)?;
-        let payment_intent_id = charge_row
-            .stripe_payment_intent_id
-            .clone()
-            .ok_or_else(|| AppError::internal("refund of a charge without a PaymentIntent"))?;
-        send_refund(state, &account, &row, &payment_intent_id).await?;
+        reconcile_refund(state, &row).await?;
     }
     let charge_row = reload(&state.db, &row.charge_id).await?;
     charge_view(&state.db, &charge_row).await

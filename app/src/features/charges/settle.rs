@@ -11,7 +11,7 @@ use sea_orm::{
 
 use super::confirmation::{finish_confirmation, send_confirmation_link};
 use super::emails::ReceiptEmail;
-use super::parse::{currency_of, decline_reason};
+use super::parse::{NEVER_SENT, currency_of, decline_reason};
 use crate::entities::{booking, charge, merchant, payment_option};
 use crate::error::AppError;
 use crate::features::activity::service::{self as activity, Actor};
@@ -254,7 +254,11 @@ async fn declined(step: &Step<'_>, decline: Decline) -> Result<bool, AppError> {
         return Ok(false);
     };
     let reason = decline_reason(&code, decline_code.as_deref());
-    let summary = format!("Charge of {} declined: {reason}", step.amount_text);
+    let summary = if code == NEVER_SENT {
+        format!("Charge of {} not made: {reason}", step.amount_text)
+    } else {
+        format!("Charge of {} declined: {reason}", step.amount_text)
+    };
     step.record(
         step.actor_leaving(from),
         ActivityKind::ChargeFailed,

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::dto::{ChargeView, RefundView};
-use super::parse::{CONFIRMATION_EXPIRED, currency_of, decline_reason};
+use super::parse::{CONFIRMATION_EXPIRED, NEVER_SENT, currency_of, decline_reason};
 use crate::entities::{booking, charge, payment_option, refund};
 use crate::error::AppError;
 use crate::features::activity::view::staff_names;
@@ -28,6 +28,9 @@ pub fn status_label(charge: &charge::Model) -> String {
         ChargeStatus::Failed if charge.failure_code.as_deref() == Some(CONFIRMATION_EXPIRED) => {
             "Not confirmed — the customer's link expired".to_owned()
         }
+        ChargeStatus::Failed if charge.failure_code.as_deref() == Some(NEVER_SENT) => {
+            "Not charged — it never reached Stripe".to_owned()
+        }
         ChargeStatus::Failed => format!(
             "Declined: {}",
             decline_reason(
@@ -35,7 +38,8 @@ pub fn status_label(charge: &charge::Model) -> String {
                 charge.decline_code.as_deref()
             )
         ),
-        ChargeStatus::Pending => "Checking with Stripe…".to_owned(),
+        ChargeStatus::Pending => "Pending — waiting for Stripe's answer".to_owned(),
+        ChargeStatus::Unknown => "Unknown — check Stripe".to_owned(),
     }
 }
 
@@ -165,8 +169,15 @@ impl Related {
             .filter(|r| r.charge_id == c.id)
             .map(|r| self.refund_view(r, currency))
             .collect();
+        // A pending refund is not refundable again (the Refund form refuses it too).
+        let pending: i64 = self
+            .refunds
+            .iter()
+            .filter(|r| r.charge_id == c.id && r.status == RefundStatus::Pending)
+            .map(|r| r.amount)
+            .sum();
         let left = if c.status == ChargeStatus::Succeeded {
-            refundable(c.amount, c.refunded_amount)
+            refundable(c.amount, c.refunded_amount + pending)
         } else {
             0
         };

@@ -120,3 +120,104 @@ async fn refunding_an_unpaid_payment_intent_is_refused() {
     let none = env.post(&env.sk, "/v1/refunds", &[]).await;
     assert_eq!(none.status, 400);
 }
+
+/// Stripe's "Asynchronous success" refund test card: the refund starts `pending` (already counted
+/// in the charge's `amount_refunded`), reads back `pending` until it settles, then succeeds once
+/// with a `refund.updated` event that names its previous status.
+#[tokio::test]
+async fn a_refund_of_the_pending_refund_card_stays_pending_until_it_settles() {
+    let env = env().await;
+    let customer = env.customer().await;
+    let pm = stripe_payment::payment_method::AttachPaymentMethod::new("pm_card_pendingRefund")
+        .customer(customer.as_str())
+        .send(&env.client)
+        .await
+        .unwrap();
+    let pi = env
+        .charge_off_session(&customer, pm.id.as_str(), 10_000)
+        .await
+        .unwrap();
+    let charge = pi.latest_charge.unwrap().id().to_string();
+
+    let refund = CreateRefund::new()
+        .payment_intent(pi.id.as_str())
+        .amount(4000)
+        .send(&env.client)
+        .await
+        .unwrap();
+    assert_eq!(refund.status.as_deref(), Some("pending"));
+    assert_eq!(
+        refund.pending_reason,
+        Some(stripe_shared::RefundPendingReason::Processing)
+    );
+    let read = RetrieveRefund::new(refund.id.clone())
+        .send(&env.client)
+        .await
+        .unwrap();
+    assert_eq!(read.status.as_deref(), Some("pending"));
+    let raw = env.get(&env.sk, &format!("/v1/charges/{charge}")).await;
+    assert_eq!(raw.json["amount_refunded"], 4000);
+
+    let path = format!("/emulator/refunds/{}/settle", refund.id);
+    let settled = env.post(&env.sk, &path, &[]).await;
+    assert_eq!(settled.status, 200);
+    assert_eq!(settled.json["status"], "succeeded");
+    assert_eq!(settled.json["pending_reason"], serde_json::Value::Null);
+    let read = RetrieveRefund::new(refund.id.clone())
+        .send(&env.client)
+        .await
+        .unwrap();
+    assert_eq!(read.status.as_deref(), Some("succeeded"));
+
+    let again = env.post(&env.sk, &path, &[]).await;
+    assert_eq!(again.status, 400, "a settled refund settles once");
+
+    assert_events_parse(&env);
+    let updated: Vec<_> = env
+        .emu
+        .events(&env.sk)
+        .into_iter()
+        .filter(|e| e["type"] == "refund.updated")
+        .collect();
+    assert_eq!(updated.len(), 1);
+    assert_eq!(updated[0]["data"]["object"]["status"], "succeeded");
+    assert_eq!(
+        updated[0]["data"]["previous_attributes"]["status"],
+        "pending"
+    );
+    assert_eq!(updated[0]["request"]["id"], serde_json::Value::Null);
+}
+
+#[tokio::test]
+async fn refunds_of_other_cards_succeed_at_once_and_cannot_be_settled() {
+    let env = env().await;
+    let customer = env.customer().await;
+    let pm = stripe_payment::payment_method::AttachPaymentMethod::new("pm_card_visa")
+        .customer(customer.as_str())
+        .send(&env.client)
+        .await
+        .unwrap();
+    let pi = env
+        .charge_off_session(&customer, pm.id.as_str(), 1000)
+        .await
+        .unwrap();
+    let refund = CreateRefund::new()
+        .payment_intent(pi.id.as_str())
+        .send(&env.client)
+        .await
+        .unwrap();
+    assert_eq!(refund.status.as_deref(), Some("succeeded"));
+    assert_eq!(refund.pending_reason, None);
+    let settle = env
+        .post(
+            &env.sk,
+            &format!("/emulator/refunds/{}/settle", refund.id),
+            &[],
+        )
+        .await;
+    assert_eq!(settle.status, 400);
+    let unknown = env
+        .post(&env.sk, "/emulator/refunds/re_nope/settle", &[])
+        .await;
+    assert_eq!(unknown.status, 404);
+}

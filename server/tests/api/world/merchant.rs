@@ -531,6 +531,7 @@ impl TestMerchant<'_> {
             booking_id: None,
             request_key: fresh_key(),
             send_receipt: Some("on".to_owned()),
+            confirm_duplicate: None,
         }
     }
 

@@ -14,8 +14,7 @@ mod test_app;
 
 pub use browser::Customer;
 pub use browser::{Browser, Refused, answer, call_with_cookie, location, session_cookie};
-pub use merchant::Stripe;
-pub use merchant::TestMerchant;
+pub use merchant::{Stripe, TestMerchant};
 pub use rows::{Amounts, insert_booking, insert_card};
 pub use test_app::{DemoData, MAIL_FROM, TestApp, eventually, mailer, spawn_app, test_database};
 
@@ -61,7 +60,9 @@ pub use app::features::settings::api::{
 };
 pub use app::features::settings::connection::require as stripe_connection_of;
 pub use app::features::settings::dto::{MerchantSettings, StripeConnectionView};
-pub use app::states::{ActorKind, CardSource, ChargeStatus, EmailKind, EmailState, LinkStatus};
+pub use app::states::{
+    ActorKind, CardSource, ChargeStatus, EmailKind, EmailState, LinkStatus, RefundStatus,
+};
 
 /// The path of server function `F`: `/api/create_booking` …
 pub fn path_of<F: ServerFn>() -> &'static str {

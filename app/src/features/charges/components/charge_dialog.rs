@@ -263,6 +263,7 @@ fn ChargeFields(
             </div>
             {declined}
             <RetryableAlert error pending/>
+            <DuplicateWarning error pending/>
             <div class="form-actions">
                 <SubmitButton label="Charge" pending_label="Charging…" pending/>
                 <CloseButton label="Cancel"/>
@@ -329,7 +330,11 @@ fn CardSelect(
 #[component]
 pub(super) fn RetryableAlert(error: LastError, pending: Memo<bool>) -> impl IntoView {
     move || {
-        error.get().map(|e| {
+        // A possible duplicate has its own warning (`DuplicateWarning`).
+        let error = error
+            .get()
+            .filter(|e| !matches!(e, AppError::PossibleDuplicateCharge { .. }));
+        error.map(|e| {
             let retry = matches!(e, AppError::StripeUnavailable | AppError::Request { .. });
             view! {
                 <div class="alert charges-alert" role="alert">
@@ -343,6 +348,31 @@ pub(super) fn RetryableAlert(error: LastError, pending: Memo<bool>) -> impl Into
     }
 }
 
+/// A charge of the same amount to this customer is not settled yet: the warning, and **Charge
+/// anyway**, which sends the same form naming the charge it was warned about.
+#[component]
+fn DuplicateWarning(error: LastError, pending: Memo<bool>) -> impl IntoView {
+    move || {
+        error.get().and_then(|e| match &e {
+            AppError::PossibleDuplicateCharge { charge_id, .. } => Some(view! {
+                <div class="alert charges-alert" role="alert">
+                    <p>{e.user_message()}</p>
+                    <button
+                        type="submit"
+                        class="button"
+                        name="confirm_duplicate"
+                        value=charge_id.clone()
+                        disabled=move || pending.get()
+                    >
+                        "Charge anyway"
+                    </button>
+                </div>
+            }),
+            _ => None,
+        })
+    }
+}
+
 /// The charge went through, waits for the customer, or is still being checked: what happened,
 /// and Close.
 #[component]
@@ -352,7 +382,8 @@ fn ChargeResult(result: ChargeView) -> impl IntoView {
         ChargeStatus::RequiresAction => {
             "Waiting for the customer to confirm — we emailed them a link".to_owned()
         }
-        ChargeStatus::Pending | ChargeStatus::Failed => format!(
+        ChargeStatus::Pending => pending_message(&result.amount_text),
+        ChargeStatus::Unknown | ChargeStatus::Failed => format!(
             "{} The result will show under Payments.",
             result.status_label
         ),
@@ -372,6 +403,15 @@ fn ChargeResult(result: ChargeView) -> impl IntoView {
         <p class="notice charges-result" role="status" data-status=result.status.as_str()>{message}</p>
         <div class="form-actions" node_ref=close><CloseButton label="Close"/></div>
     }
+}
+
+/// What the dialog says of a charge Stripe has not answered yet (it did not answer in time, or the
+/// answer was lost): it is not an error to retry, it is a charge that completes on its own.
+fn pending_message(amount_text: &str) -> String {
+    format!(
+        "The charge of {amount_text} is pending: Stripe has not answered yet. It completes on its \
+         own and shows under Payments — don't charge again."
+    )
 }
 
 #[cfg(test)]
@@ -491,6 +531,95 @@ mod tests {
         assert_eq!(
             form.blocked.as_deref(),
             Some("Connect MioPay (Stripe) in Settings first.")
+        );
+    }
+}
+
+/// What the dialog says after Stripe failed to answer, and when a second charge may duplicate an
+/// unsettled one, as the server renders it.
+#[cfg(all(test, feature = "ssr"))]
+mod render_tests {
+    use super::*;
+
+    fn render(view: impl FnOnce() -> AnyView) -> String {
+        let owner = Owner::new();
+        owner.set();
+        view().to_html()
+    }
+
+    fn pending_charge() -> ChargeView {
+        ChargeView {
+            id: "ch1".into(),
+            booking_id: None,
+            booking_title: None,
+            description: "Sunset kayak tour".into(),
+            currency: "usd".into(),
+            amount: 1_100,
+            amount_text: "$11.00".into(),
+            card: "Visa •••• 4242".into(),
+            status: ChargeStatus::Pending,
+            status_label: "Pending — waiting for Stripe's answer".into(),
+            failure_code: None,
+            refunded: 0,
+            refunded_text: "$0.00".into(),
+            refundable: 0,
+            refundable_text: "$0.00".into(),
+            refunds: Vec::new(),
+            by: "Sam Staff".into(),
+            at: "2026-07-01 18:30 UTC".into(),
+        }
+    }
+
+    #[test]
+    fn a_charge_stripe_did_not_answer_is_reported_pending_not_as_an_error_to_retry() {
+        let html = render(|| view! { <ChargeResult result=pending_charge()/> }.into_any());
+        assert!(
+            html.contains(
+                "The charge of $11.00 is pending: Stripe has not answered yet. It completes on \
+                 its own and shows under Payments"
+            ),
+            "{html}"
+        );
+        assert!(html.contains(r#"data-status="pending""#), "{html}");
+        assert!(!html.contains("try again"), "{html}");
+    }
+
+    #[test]
+    fn a_possible_duplicate_is_warned_about_with_charge_anyway_naming_it() {
+        let error = AppError::PossibleDuplicateCharge {
+            charge_id: "ch1".into(),
+            amount_text: "$11.00".into(),
+            status_label: "Pending — waiting for Stripe's answer".into(),
+            at: "2026-07-01 18:30 UTC".into(),
+        };
+        let html = render(move || {
+            let error: LastError = Signal::derive(move || Some(error.clone()));
+            let pending = Memo::new(|_| false);
+            view! {
+                <RetryableAlert error pending/>
+                <DuplicateWarning error pending/>
+            }
+            .into_any()
+        });
+        assert!(
+            html.contains(
+                "A charge of $11.00 to this customer from 2026-07-01 18:30 UTC is not settled yet"
+            ),
+            "{html}"
+        );
+        assert!(
+            html.contains("Charging again may charge them twice"),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"name="confirm_duplicate" value="ch1""#),
+            "{html}"
+        );
+        assert!(html.contains(">Charge anyway</button>"), "{html}");
+        assert_eq!(
+            html.matches("role=\"alert\"").count(),
+            1,
+            "said once: {html}"
         );
     }
 }

@@ -59,6 +59,14 @@ fn ChargeItem(charge: ChargeView, refund: Option<RefundLauncher>) -> impl IntoVi
     let resend = use_context::<ConfirmationResender>()
         .filter(|_| charge.status == ChargeStatus::RequiresAction)
         .map(|resender| view! { <ResendLink resender charge_id=charge.id.clone()/> });
+    let unknown = (charge.status == ChargeStatus::Unknown).then(|| {
+        view! {
+            <p class="charge-unknown">
+                "Stripe could not tell whether this charge went through: look it up in Stripe's \
+                 dashboard before charging again."
+            </p>
+        }
+    });
     let refunded = (charge.refunded > 0).then(|| {
         view! { <p class="charge-refunded">{format!("Refunded {}", charge.refunded_text)}</p> }
     });
@@ -77,6 +85,7 @@ fn ChargeItem(charge: ChargeView, refund: Option<RefundLauncher>) -> impl IntoVi
             </div>
             <p class="charge-what">{what}</p>
             <p class="muted small">{format!("{} · {} · by {}", charge.card, charge.at, charge.by)}</p>
+            {unknown}
             {refunded}
             {refunds}
             {refund_button}
@@ -237,6 +246,24 @@ mod render_tests {
         );
         assert_eq!(html.matches(">Resend link</button>").count(), 1, "{html}");
         assert!(html.contains(r#"name="charge_id" value="ch1""#), "{html}");
+    }
+
+    #[test]
+    fn a_charge_whose_outcome_is_unknown_says_to_check_stripe() {
+        let mut unknown = charge();
+        unknown.status = ChargeStatus::Unknown;
+        unknown.status_label = "Unknown — check Stripe".into();
+        unknown.refunded = 0;
+        unknown.refundable = 0;
+        unknown.refunds.clear();
+        let html = render(move || {
+            provide_context(RefundLauncher(RwSignal::new(None)));
+            view! { <PaymentsSection charges=vec![unknown]/> }.into_any()
+        });
+        assert!(html.contains("Unknown — check Stripe"), "{html}");
+        assert!(html.contains("status-unknown"), "{html}");
+        assert!(html.contains("before charging again"), "{html}");
+        assert!(!html.contains(">Refund</button>"), "{html}");
     }
 
     #[test]

@@ -1,0 +1,107 @@
+//! A charge left pending past Stripe's idempotency window is never sent again (a resend would be
+//! a new charge): it is looked up at Stripe by our id in its PaymentIntent's metadata, among the
+//! customer's PaymentIntents. Found: settled from it, whatever it says. Not there: Stripe never
+//! made it, so nothing was charged. Stripe can't say (the customer or the account at Stripe is
+//! gone, the key is refused): the charge becomes `Unknown`, and the merchant is told to check
+//! Stripe's dashboard before charging again — never "declined", which invites a second charge.
+
+use chrono::{Duration as Span, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
+
+use super::parse::{NEVER_SENT, currency_of};
+use super::settle::settle;
+use crate::entities::charge;
+use crate::error::AppError;
+use crate::features::activity::service::{self as activity, Actor};
+use crate::features::customers::service::find_model;
+use crate::ids::{CustomerId, MerchantId};
+use crate::live;
+use crate::payments::operations::ChargeOutcome;
+use crate::payments::{PaymentsError, StripeAccount};
+use crate::state::AppState;
+use crate::states::{ActivityKind, ChargeStatus};
+
+/// PaymentIntents are looked for from a little before the row was written: Stripe's clock and
+/// ours may differ.
+const CLOCK_SLACK: Span = Span::minutes(10);
+
+/// Settles a pending charge from the PaymentIntent Stripe made for it, if any (see the module
+/// doc). Stripe being unreachable leaves it pending for the next run.
+pub(super) async fn settle_by_lookup(
+    state: &AppState,
+    account: &StripeAccount,
+    row: &charge::Model,
+) -> Result<(), AppError> {
+    let customer = find_model(
+        &state.db,
+        MerchantId(&row.merchant_id),
+        CustomerId(&row.customer_id),
+    )
+    .await?;
+    let Some(stripe_customer) = customer.stripe_customer_id else {
+        return mark_unknown(state, row, "the customer has no Stripe customer").await;
+    };
+    let since = (row.created_at - CLOCK_SLACK).timestamp();
+    match account
+        .find_payment_by_charge_id(&stripe_customer, &row.id, since)
+        .await
+    {
+        Ok(Some(outcome)) => settle(state, row, outcome, Actor::Stripe).await,
+        Ok(None) if !account.still_has_customer(&stripe_customer).await? => {
+            mark_unknown(state, row, "Stripe no longer has the customer").await
+        }
+        Ok(None) => {
+            let outcome = ChargeOutcome::Declined {
+                payment_intent_id: None,
+                code: NEVER_SENT.to_owned(),
+                decline_code: None,
+                message: "Stripe has no PaymentIntent for this charge".to_owned(),
+            };
+            settle(state, row, outcome, Actor::Stripe).await
+        }
+        Err(err @ PaymentsError::Unavailable(_)) => Err(err.into()),
+        Err(err) => mark_unknown(state, row, &err.to_string()).await,
+    }
+}
+
+/// `pending → unknown`, once, with an activity entry telling the merchant what to do.
+async fn mark_unknown(state: &AppState, row: &charge::Model, why: &str) -> Result<(), AppError> {
+    tracing::error!(charge_id = %row.id, why, "charge outcome unknown; the merchant must check Stripe");
+    let now = Utc::now();
+    let txn = state.db.begin().await?;
+    let won = charge::Entity::update_many()
+        .col_expr(charge::Column::Status, Expr::value(ChargeStatus::Unknown))
+        .col_expr(
+            charge::Column::FailureMessage,
+            Expr::value(why.chars().take(500).collect::<String>()),
+        )
+        .col_expr(charge::Column::UpdatedAt, Expr::value(now))
+        .col_expr(charge::Column::SettledAt, Expr::value(now))
+        .filter(charge::Column::Id.eq(row.id.as_str()))
+        .filter(charge::Column::Status.eq(ChargeStatus::Pending))
+        .exec(&txn)
+        .await?
+        .rows_affected
+        == 1;
+    if !won {
+        txn.rollback().await?;
+        return Ok(());
+    }
+    let amount = currency_of(&row.currency)?.format(row.amount);
+    activity::record(
+        &txn,
+        MerchantId(&row.merchant_id),
+        CustomerId(&row.customer_id),
+        Actor::Stripe,
+        ActivityKind::ChargeUnknown,
+        format!(
+            "Charge of {amount} — outcome unknown: Stripe could not tell whether it went through. \
+             Check Stripe's dashboard before charging again."
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    live::publish(MerchantId(&row.merchant_id), CustomerId(&row.customer_id));
+    Ok(())
+}
