@@ -30,7 +30,8 @@ pub(crate) struct Refund {
     pub(crate) metadata: Metadata,
     pub(crate) reference: String,
     /// `pending` or `succeeded`.
-    pub(crate) status: &'static str,
+    #[serde(with = "crate::persist::static_str")]
+    pub(crate) status: crate::persist::StaticStr,
 }
 
 impl Refund {
