@@ -94,7 +94,7 @@ fn PaymentOptionItem(
             {option
                 .unusable
                 .clone()
-                .map(|why| view! { <p class="payment-option-unusable">"Can't be charged. " {why}</p> })}
+                .map(|why| view! { <p class="payment-option-unusable">{format!("Can't be charged. {why}")}</p> })}
             <div class="payment-option-actions">
                 {make_default_form}
                 <button
@@ -240,6 +240,22 @@ mod render_tests {
         assert_eq!(html.matches("Make default").count(), 2);
         assert!(!html.contains(r#"value="po-1""#));
         assert!(html.contains(r#"value="po-2""#));
+    }
+
+    #[test]
+    fn a_card_of_another_stripe_account_says_why_it_cannot_be_charged() {
+        let mut old = option("po-1", "Visa", "4242", ExpiryState::Valid);
+        old.unusable = Some("Saved in another Stripe account.".into());
+        let html = render(vec![
+            old,
+            option("po-2", "Visa", "0005", ExpiryState::Valid),
+        ]);
+        assert_eq!(
+            html.matches("Can't be charged. Saved in another Stripe account.")
+                .count(),
+            1,
+            "{html}"
+        );
     }
 
     #[test]
