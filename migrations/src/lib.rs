@@ -10,6 +10,7 @@ mod m20261129_000005_card_requests;
 mod m20261129_000006_link_guesses;
 mod m20261129_000007_charging;
 mod m20261130_000008_customer_links;
+mod m20261130_000010_stripe_event_claims;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000006_link_guesses::Migration),
             Box::new(m20261129_000007_charging::Migration),
             Box::new(m20261130_000008_customer_links::Migration),
+            Box::new(m20261130_000010_stripe_event_claims::Migration),
         ]
     }
 }
