@@ -12,6 +12,7 @@ mod health;
 mod outbox;
 mod payment_options;
 mod payments;
+mod reconciler;
 mod security;
 mod smtp_sink;
 mod stripe_connection;
