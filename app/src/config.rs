@@ -52,6 +52,14 @@ pub struct SmtpConfig {
     pub from: String,
     /// Run the outbox worker that sends queued emails (off in tests that drive it themselves).
     pub worker: bool,
+    /// How long an email that keeps failing for a transient reason (server down, 4xx) is retried
+    /// before it is marked failed: long enough for an outage over a weekend.
+    #[serde(default = "default_retry_for_hours")]
+    pub retry_for_hours: u64,
+}
+
+fn default_retry_for_hours() -> u64 {
+    48
 }
 
 #[derive(Debug, Clone, Deserialize)]

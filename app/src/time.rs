@@ -8,6 +8,11 @@ pub fn minute(at: DateTime<Utc>) -> String {
     at.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
+/// `14:03 UTC`: a time within the next hours.
+pub fn clock(at: DateTime<Utc>) -> String {
+    at.format("%H:%M UTC").to_string()
+}
+
 /// `2026-11-29`.
 pub fn day(at: DateTime<Utc>) -> String {
     at.format("%Y-%m-%d").to_string()

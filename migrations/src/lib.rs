@@ -11,6 +11,7 @@ mod m20261129_000006_link_guesses;
 mod m20261129_000007_charging;
 mod m20261130_000008_customer_links;
 mod m20261130_000009_stripe_account_scope;
+mod m20261130_000010_stripe_event_claims;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000007_charging::Migration),
             Box::new(m20261130_000008_customer_links::Migration),
             Box::new(m20261130_000009_stripe_account_scope::Migration),
+            Box::new(m20261130_000010_stripe_event_claims::Migration),
         ]
     }
 }

@@ -1,8 +1,16 @@
 //! `POST /webhooks/stripe/{merchant_id}`: Stripe's events for one merchant's account.
 //!
 //! The signature is checked with that merchant's signing secret (300 s tolerance) before anything
-//! is read; each event id is stored once (a redelivery is acknowledged and ignored); then the event
-//! goes to its handler. Stripe retries any non-2xx, so only a bad request gets a 4xx.
+//! is read; each event id is stored once; then the delivery claims the event (`processing_until`)
+//! and only the claimant runs its handler, so two deliveries of one event — Stripe's duplicates,
+//! on one instance or two — never run it at once:
+//!
+//! - processed already: acknowledged (200), nothing run;
+//! - claimed by a delivery still within its claim: 409, so Stripe delivers it again later — by
+//!   then it is processed, or its claimant failed and gave the claim back;
+//! - a claim that ran out (its process died mid-run) is taken over.
+//!
+//! Stripe retries any non-2xx, so only a bad request gets a 4xx other than that 409.
 
 use app::entities::{new_id, stripe_event};
 use app::features::settings::connection;
@@ -11,9 +19,15 @@ use app::state::AppState;
 use axum::body::Bytes;
 use axum::extract::Path;
 use axum::http::{HeaderMap, StatusCode};
-use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use chrono::{DateTime, SubsecRound, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, Set};
 use secrecy::ExposeSecret;
+
+/// How long a delivery's claim on an event lasts. Longer than any handler run (each Stripe call
+/// is cut off and retried a bounded number of times), short enough that an event whose process
+/// died is taken over by Stripe's next retry.
+const CLAIM: chrono::Duration = chrono::Duration::minutes(5);
 
 /// The parts of an event this receiver and its handlers read.
 #[derive(serde::Deserialize)]
@@ -62,7 +76,7 @@ pub async fn receive(
     match handle(&state, &merchant_id, &headers, &body).await {
         Ok(status) => status,
         Err(err) => {
-            tracing::error!(merchant_id, error = %err, "webhook could not be stored");
+            tracing::error!(merchant_id, error = %err, "webhook not processed");
             // 5xx: Stripe will deliver it again later.
             StatusCode::INTERNAL_SERVER_ERROR
         }
@@ -100,47 +114,137 @@ async fn handle(
         tracing::warn!(merchant_id, "signed webhook body is not a Stripe event");
         return Ok(StatusCode::BAD_REQUEST);
     };
-    let already = stripe_event::Entity::find()
-        .filter(stripe_event::Column::MerchantId.eq(merchant_id))
-        .filter(stripe_event::Column::StripeEventId.eq(head.id.clone()))
-        .one(&state.db)
-        .await?;
-    if let Some(stored) = already {
-        if stored.processed_at.is_some() {
+    let claim = match claim(state, merchant_id, &head, body).await? {
+        Claim::Ours(until) => until,
+        Claim::Processed => {
             tracing::info!(merchant_id, event_id = %head.id, "duplicate webhook ignored");
             return Ok(StatusCode::OK);
         }
-        // Stored but its handler failed last time (Stripe retried because we answered 5xx):
-        // handlers are idempotent, so run it again.
-        dispatch(state, &connection, merchant_id, &head).await?;
-        return Ok(StatusCode::OK);
-    }
-    let payload = String::from_utf8_lossy(body).into_owned();
-    let inserted = stripe_event::ActiveModel {
-        id: Set(new_id()),
-        merchant_id: Set(merchant_id.to_owned()),
-        stripe_event_id: Set(head.id.clone()),
-        event_type: Set(head.event_type.clone()),
-        payload: Set(payload),
-        received_at: Set(Utc::now()),
-        processed_at: Set(None),
-    }
-    .insert(&state.db)
-    .await;
-    if let Err(err) = inserted {
-        // Two deliveries raced past the check above: the unique index let one through.
-        if app::error::is_unique_violation(&err) {
-            return Ok(StatusCode::OK);
+        Claim::Busy => {
+            tracing::info!(merchant_id, event_id = %head.id, "webhook being processed by another delivery");
+            return Ok(StatusCode::CONFLICT);
         }
-        return Err(err.into());
-    }
-    tracing::info!(merchant_id, event_id = %head.id, event_type = %head.event_type, "webhook stored");
-    dispatch(state, &connection, merchant_id, &head).await?;
+    };
+    // A task of its own: when Stripe gives up waiting and closes the connection, the handler
+    // still runs to its end and records the outcome instead of stopping halfway with the claim.
+    let task = tokio::spawn(process(
+        state.clone(),
+        connection,
+        merchant_id.to_owned(),
+        head,
+        claim,
+    ));
+    task.await.map_err(app::error::AppError::internal)??;
     Ok(StatusCode::OK)
 }
 
-/// Hands a stored event to the capability that cares about it, then marks it processed. A
-/// handler error answers 5xx, so Stripe delivers the event again and it is handled then.
+/// Where an event stands for this delivery.
+enum Claim {
+    /// This delivery runs the handler; its claim lasts until then.
+    Ours(DateTime<Utc>),
+    Processed,
+    /// Another delivery is running it now.
+    Busy,
+}
+
+/// Stores the event with this delivery's claim, or — stored already — claims it if it is
+/// neither processed nor claimed by a delivery still within its time.
+async fn claim(
+    state: &AppState,
+    merchant_id: &str,
+    head: &EventHead,
+    body: &[u8],
+) -> Result<Claim, app::error::AppError> {
+    // Milliseconds, as stored, so the claim compares equal when given back.
+    let now = Utc::now().trunc_subsecs(3);
+    let until = now + CLAIM;
+    if stored(state, merchant_id, &head.id).await?.is_none() {
+        let inserted = stripe_event::ActiveModel {
+            id: Set(new_id()),
+            merchant_id: Set(merchant_id.to_owned()),
+            stripe_event_id: Set(head.id.clone()),
+            event_type: Set(head.event_type.clone()),
+            payload: Set(String::from_utf8_lossy(body).into_owned()),
+            received_at: Set(now),
+            processed_at: Set(None),
+            processing_until: Set(Some(until)),
+        }
+        .insert(&state.db)
+        .await;
+        match inserted {
+            Ok(_) => {
+                tracing::info!(merchant_id, event_id = %head.id, event_type = %head.event_type, "webhook stored");
+                return Ok(Claim::Ours(until));
+            }
+            // Another delivery stored it first: claim it like any stored event.
+            Err(err) if app::error::is_unique_violation(&err) => {}
+            Err(err) => return Err(err.into()),
+        }
+    }
+    let taken = stripe_event::Entity::update_many()
+        .col_expr(stripe_event::Column::ProcessingUntil, Expr::value(until))
+        .filter(stripe_event::Column::MerchantId.eq(merchant_id))
+        .filter(stripe_event::Column::StripeEventId.eq(head.id.as_str()))
+        .filter(stripe_event::Column::ProcessedAt.is_null())
+        .filter(
+            Condition::any()
+                .add(stripe_event::Column::ProcessingUntil.is_null())
+                .add(stripe_event::Column::ProcessingUntil.lt(now)),
+        )
+        .exec(&state.db)
+        .await?;
+    if taken.rows_affected == 1 {
+        return Ok(Claim::Ours(until));
+    }
+    let processed = stored(state, merchant_id, &head.id)
+        .await?
+        .is_some_and(|event| event.processed_at.is_some());
+    Ok(if processed {
+        Claim::Processed
+    } else {
+        Claim::Busy
+    })
+}
+
+async fn stored(
+    state: &AppState,
+    merchant_id: &str,
+    event_id: &str,
+) -> Result<Option<stripe_event::Model>, app::error::AppError> {
+    Ok(stripe_event::Entity::find()
+        .filter(stripe_event::Column::MerchantId.eq(merchant_id))
+        .filter(stripe_event::Column::StripeEventId.eq(event_id))
+        .one(&state.db)
+        .await?)
+}
+
+/// Runs the handler of a claimed event and records the outcome: processed, or — the handler
+/// failed, and the answer is a 5xx — the claim given back so Stripe's next delivery runs it again.
+async fn process(
+    state: AppState,
+    connection: connection::StripeConnection,
+    merchant_id: String,
+    head: EventHead,
+    claim: DateTime<Utc>,
+) -> Result<(), app::error::AppError> {
+    let outcome = dispatch(&state, &connection, &merchant_id, &head).await;
+    let none: Option<DateTime<Utc>> = None;
+    let mut update = stripe_event::Entity::update_many()
+        .col_expr(stripe_event::Column::ProcessingUntil, Expr::value(none));
+    if outcome.is_ok() {
+        update = update.col_expr(stripe_event::Column::ProcessedAt, Expr::value(Utc::now()));
+    }
+    update
+        .filter(stripe_event::Column::MerchantId.eq(merchant_id.as_str()))
+        .filter(stripe_event::Column::StripeEventId.eq(head.id.as_str()))
+        .filter(stripe_event::Column::ProcessingUntil.eq(claim))
+        .exec(&state.db)
+        .await?;
+    outcome
+}
+
+/// Hands a claimed event to the capability that cares about it. A handler error answers 5xx, so
+/// Stripe delivers the event again and it is handled then.
 /// Capabilities register here: card requests (`setup_intent.succeeded`), charges
 /// (`payment_intent.*`) and refunds (`charge.refunded`, `refund.*`).
 async fn dispatch(
@@ -186,15 +290,5 @@ async fn dispatch(
         }
         _ => {}
     }
-    let processed = stripe_event::ActiveModel {
-        processed_at: Set(Some(Utc::now())),
-        ..Default::default()
-    };
-    stripe_event::Entity::update_many()
-        .set(processed)
-        .filter(stripe_event::Column::MerchantId.eq(merchant_id))
-        .filter(stripe_event::Column::StripeEventId.eq(head.id.clone()))
-        .exec(&state.db)
-        .await?;
     Ok(())
 }

@@ -12,6 +12,8 @@ pub struct Model {
     pub payload: String,
     pub received_at: DateTimeUtc,
     pub processed_at: Option<DateTimeUtc>,
+    /// Until when the delivery running this event's handler has it (`server::webhooks`).
+    pub processing_until: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

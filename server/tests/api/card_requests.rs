@@ -340,7 +340,11 @@ async fn smtp_down_then_up_delivers_the_request_once_and_notifications_show_the_
         at = row.next_attempt_at + chrono::Duration::milliseconds(1);
     }
     let retrying = shop.profile().await.notifications[0].clone();
-    assert_eq!(retrying.state_label, "Queued — retrying");
+    let next = app.emails_of_kind(EmailKind::CardRequest).await[0].next_attempt_at;
+    assert_eq!(
+        retrying.state_label,
+        format!("Retrying — next attempt at {}", next.format("%H:%M UTC"))
+    );
     assert_eq!(retrying.attempts, 2);
     outbox::run_once(&app.db, &mailer, at).await.unwrap();
     outbox::run_once(&app.db, &mailer, at + chrono::Duration::hours(1))

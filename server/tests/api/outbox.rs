@@ -183,21 +183,27 @@ async fn smtp_down_then_back_delivers_exactly_once_with_the_attempts_recorded() 
 }
 
 #[tokio::test]
-async fn a_transient_failure_gives_up_after_the_maximum_attempts() {
+async fn a_transient_failure_gives_up_once_the_retry_time_is_over() {
     let app = spawn_app().await;
     let merchant = app.merchant("Gone Salon").await.id;
     let id = outbox::enqueue(&app.db, email(&merchant, "Gone Salon", "Hello"))
         .await
         .unwrap();
     let down = mailer(&dead_url().await);
+    let created = row(&app, &id).await.created_at;
     let mut now = Utc::now();
-    for _ in 0..outbox::MAX_ATTEMPTS {
-        assert_eq!(outbox::run_once(&app.db, &down, now).await.unwrap(), 1);
-        now += hour(1);
-    }
+    assert_eq!(outbox::run_once(&app.db, &down, now).await.unwrap(), 1);
+    // Two days on: the next attempt is due at the end of the retry time at the latest.
+    now += chrono::Duration::hours(47) + chrono::Duration::minutes(59);
+    assert_eq!(outbox::run_once(&app.db, &down, now).await.unwrap(), 1);
+    let last = row(&app, &id).await;
+    assert_eq!(last.state, EmailState::Queued);
+    assert!(last.next_attempt_at <= created + hour(48));
+    now = created + hour(48);
+    assert_eq!(outbox::run_once(&app.db, &down, now).await.unwrap(), 1);
     let failed = row(&app, &id).await;
     assert_eq!(failed.state, EmailState::Failed);
-    assert_eq!(failed.attempts, outbox::MAX_ATTEMPTS);
+    assert_eq!(failed.attempts, 3);
     assert!(failed.last_error.is_some());
     assert_eq!(
         outbox::run_once(&app.db, &down, now + hour(1))
@@ -329,4 +335,37 @@ async fn an_expired_lease_is_taken_over_and_resent_with_the_same_message_id() {
     let messages = sink.messages();
     assert_eq!(messages.len(), 1);
     assert_eq!(messages[0].header("Message-ID").unwrap(), sent.message_id);
+}
+
+#[tokio::test]
+async fn an_smtp_outage_longer_than_eight_attempts_does_not_fail_the_email() {
+    let app = spawn_app().await;
+    let sink = &app.smtp;
+    let merchant = app.merchant("Patient Salon").await.id;
+    let id = outbox::enqueue(&app.db, email(&merchant, "Patient Salon", "Hello"))
+        .await
+        .unwrap();
+    let down = mailer(&dead_url().await);
+    // Down for five hours: an attempt every 20 minutes, each one due (the backoff stops growing
+    // at 15 minutes).
+    let mut now = Utc::now();
+    for attempts in 1..=15 {
+        assert_eq!(outbox::run_once(&app.db, &down, now).await.unwrap(), 1);
+        let retrying = row(&app, &id).await;
+        assert_eq!(retrying.state, EmailState::Queued, "attempt {attempts}");
+        // 15 minutes at most after the attempt, which itself takes a moment.
+        assert!(retrying.next_attempt_at - now <= chrono::Duration::minutes(16));
+        now += chrono::Duration::minutes(20);
+    }
+    // Back: delivered once.
+    assert_eq!(
+        outbox::run_once(&app.db, &mailer(&sink.url()), now)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(sink.messages().len(), 1);
+    let sent = row(&app, &id).await;
+    assert_eq!(sent.state, EmailState::Sent);
+    assert_eq!(sent.attempts, 16);
 }

@@ -3,6 +3,7 @@
 //! itself. Runs at start-up and then periodically; each row is settled through the same
 //! conditional transitions as everything else, so running it twice (or on two instances) is safe.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use chrono::{Duration as Span, Utc};
@@ -15,7 +16,7 @@ use super::lookup::settle_by_lookup;
 use super::parse::CONFIRMATION_EXPIRED;
 use super::refund_settle::{self, RESEND_WINDOW};
 use super::settle::settle;
-use crate::entities::{charge, refund};
+use crate::entities::{charge, refund, stripe_connection};
 use crate::error::AppError;
 use crate::features::activity::service::Actor;
 use crate::features::links::service as links;
@@ -36,12 +37,13 @@ pub struct Reconciled {
     pub failed: usize,
 }
 
-/// One pass over unsettled rows untouched for `stripe.reconcile_after_secs`.
+/// One pass over unsettled rows untouched for `stripe.reconcile_after_secs`, of merchants whose
+/// Stripe connection can be used now.
 pub async fn run_once(state: &AppState) -> Result<Reconciled, AppError> {
     let after = chrono::Duration::seconds(
         i64::try_from(state.config.stripe.reconcile_after_secs).unwrap_or(i64::MAX / 2),
     );
-    let (charges, refunds) = unsettled(&state.db, Utc::now() - after, BATCH).await?;
+    let (charges, refunds) = workable(state, Utc::now() - after).await?;
     let mut done = Reconciled::default();
     for row in &charges {
         match reconcile_charge(state, row).await {
@@ -76,13 +78,18 @@ const WAITING_RECHECK: Span = Span::minutes(15);
 
 /// Charges and refunds the reconciler should look at: unsettled and untouched for `older_than`
 /// (charges waiting for the customer: for [`WAITING_RECHECK`] at least).
+/// Only merchants with a Stripe connection, and none of `passed_over`: a row nothing can settle
+/// is never touched, so it stays the oldest and would otherwise fill every batch.
 async fn unsettled(
     db: &impl ConnectionTrait,
     older_than: chrono::DateTime<Utc>,
     limit: u64,
+    passed_over: &BTreeSet<String>,
 ) -> Result<(Vec<charge::Model>, Vec<refund::Model>), AppError> {
     let waiting_older_than = std::cmp::min(older_than, Utc::now() - WAITING_RECHECK);
     let charges = charge::Entity::find()
+        .filter(charge::Column::MerchantId.in_subquery(connected_merchants()))
+        .filter(charge::Column::MerchantId.is_not_in(passed_over.iter().cloned()))
         .filter(
             sea_orm::Condition::any()
                 .add(
@@ -101,6 +108,8 @@ async fn unsettled(
         .all(db)
         .await?;
     let refunds = refund::Entity::find()
+        .filter(refund::Column::MerchantId.in_subquery(connected_merchants()))
+        .filter(refund::Column::MerchantId.is_not_in(passed_over.iter().cloned()))
         .filter(refund::Column::Status.eq(RefundStatus::Pending))
         .filter(refund::Column::UpdatedAt.lte(older_than))
         .order_by_asc(refund::Column::UpdatedAt)
@@ -108,6 +117,76 @@ async fn unsettled(
         .all(db)
         .await?;
     Ok((charges, refunds))
+}
+
+/// How many times a run looks again for rows after passing over merchants it cannot reach.
+const MAX_LOOKS: usize = 4;
+
+type Unsettled = (Vec<charge::Model>, Vec<refund::Model>);
+
+/// The rows this run settles: [`unsettled`] ones, passing over merchants whose connection does
+/// not open (a secret sealed under a key since replaced) and filling the batch from the others.
+/// Nothing is written about them: once the merchant connects again, its rows are picked up.
+async fn workable(
+    state: &AppState,
+    older_than: chrono::DateTime<Utc>,
+) -> Result<Unsettled, AppError> {
+    let mut opens: BTreeMap<String, bool> = BTreeMap::new();
+    let mut passed_over: BTreeSet<String> = BTreeSet::new();
+    for _ in 0..MAX_LOOKS {
+        let rows = unsettled(&state.db, older_than, BATCH, &passed_over).await?;
+        let closed = closed_connections(state, &rows, &mut opens).await;
+        if closed.is_empty() {
+            return Ok(rows);
+        }
+        passed_over.extend(closed);
+    }
+    // Yet more unreachable merchants: their rows fail this run, the others are settled.
+    unsettled(&state.db, older_than, BATCH, &passed_over).await
+}
+
+/// The merchants of `rows` whose connection does not open; `opens` remembers the answers.
+async fn closed_connections(
+    state: &AppState,
+    (charges, refunds): &Unsettled,
+    opens: &mut BTreeMap<String, bool>,
+) -> Vec<String> {
+    let merchants: BTreeSet<&str> = charges
+        .iter()
+        .map(|c| c.merchant_id.as_str())
+        .chain(refunds.iter().map(|r| r.merchant_id.as_str()))
+        .collect();
+    let mut closed = Vec::new();
+    for merchant_id in merchants {
+        let open = match opens.get(merchant_id) {
+            Some(open) => *open,
+            None => connection_opens(state, merchant_id).await,
+        };
+        opens.insert(merchant_id.to_owned(), open);
+        if !open {
+            closed.push(merchant_id.to_owned());
+        }
+    }
+    closed
+}
+
+/// The merchants that have a Stripe connection (it may still fail to open).
+fn connected_merchants() -> sea_orm::sea_query::SelectStatement {
+    sea_orm::sea_query::Query::select()
+        .column(stripe_connection::Column::MerchantId)
+        .from(stripe_connection::Entity)
+        .to_owned()
+}
+
+/// Whether the merchant's connection opens into a Stripe client; says why in the log if not.
+async fn connection_opens(state: &AppState, merchant_id: &str) -> bool {
+    let opened = connection::require(state, merchant_id)
+        .await
+        .and_then(|connection| connection.account(state).map(drop));
+    if let Err(err) = &opened {
+        tracing::warn!(merchant_id, error = %err, "reconciler passes over a merchant whose Stripe connection does not open");
+    }
+    opened.is_ok()
 }
 
 /// Settles one charge from Stripe: a pending one is sent again with its own idempotency key

@@ -10,7 +10,7 @@ use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{Address, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use secrecy::ExposeSecret;
 
-use super::outbox::SMTP_TIMEOUT;
+use super::outbox::{RETRY_FOR, SMTP_TIMEOUT};
 use crate::config::SmtpConfig;
 use crate::entities::outbox_email;
 use crate::error::AppError;
@@ -32,6 +32,8 @@ pub enum SendError {
 pub struct Mailer {
     transport: AsyncSmtpTransport<Tokio1Executor>,
     from: Address,
+    /// How long the outbox retries an email this mailer cannot deliver for a transient reason.
+    retry_for: Duration,
 }
 
 impl std::fmt::Debug for Mailer {
@@ -43,7 +45,22 @@ impl std::fmt::Debug for Mailer {
 
 impl Mailer {
     pub fn from_config(config: &SmtpConfig) -> Result<Self, AppError> {
-        Self::new(config.url.expose_secret(), &config.from, SMTP_TIMEOUT)
+        Ok(
+            Self::new(config.url.expose_secret(), &config.from, SMTP_TIMEOUT)?.retrying_for(
+                Duration::from_secs(config.retry_for_hours.max(1).saturating_mul(3600)),
+            ),
+        )
+    }
+
+    /// Retries transient failures for `retry_for` from the email's creation (default
+    /// [`RETRY_FOR`]).
+    pub fn retrying_for(mut self, retry_for: Duration) -> Self {
+        self.retry_for = retry_for;
+        self
+    }
+
+    pub fn retry_for(&self) -> Duration {
+        self.retry_for
     }
 
     /// `url`: `smtp://host:port` (plain), `smtp+starttls://…` or `smtps://…`, optionally with
@@ -92,6 +109,7 @@ impl Mailer {
         Ok(Self {
             transport: builder.build(),
             from,
+            retry_for: RETRY_FOR,
         })
     }
 

@@ -4,8 +4,9 @@
 //! it announces was committed. A worker ([`spawn_worker`], one per server instance) claims due rows
 //! with a lease — `FOR UPDATE SKIP LOCKED` on Postgres, a conditional `UPDATE` on SQLite — so two
 //! instances never send the same row at the same time, sends each, and records the outcome:
-//! `sent`, back to `queued` with exponential backoff and jitter after a transient failure, or
-//! `failed` after a permanent one (SMTP 5xx) or too many attempts. A worker that dies mid-send
+//! `sent`, back to `queued` with exponential backoff (capped at 15 min) and jitter after a
+//! transient failure, or `failed` after a permanent one (SMTP 5xx) or once the retry time
+//! ([`RETRY_FOR`], 48 h) is over — an SMTP outage of hours loses no email. A worker that dies mid-send
 //! leaves its lease to expire and another takes the row over: at-least-once, with the Message-ID
 //! fixed at enqueue so the resend is recognisably the same message.
 
@@ -32,8 +33,9 @@ use crate::states::{EmailKind, EmailState};
 
 pub use super::mailer::{Mailer, SendError};
 
-/// After this many attempts a transiently failing email is marked `failed`.
-pub const MAX_ATTEMPTS: i32 = 8;
+/// How long an email failing for a transient reason is retried, from its creation, before it is
+/// marked `failed` (unless configured otherwise: `smtp.retry_for_hours`).
+pub const RETRY_FOR: Duration = Duration::from_secs(48 * 3600);
 /// How long a claim lasts; a worker that has not finished by then loses the row to another.
 pub const LEASE: Duration = Duration::from_secs(60);
 /// Each SMTP operation (connect, command, data) gives up after this.
@@ -175,7 +177,8 @@ pub async fn run_once(
         let lease = plus(at, LEASE);
         let outcome = mailer.send(&row).await;
         let done = plus(now, started.elapsed()).trunc_subsecs(3);
-        record(db, &row, lease, outcome, done).await?;
+        let give_up_at = plus(row.created_at, mailer.retry_for());
+        record(db, &row, (lease, give_up_at), outcome, done).await?;
         handled += 1;
     }
     Ok(handled)
@@ -273,7 +276,7 @@ async fn reload(
 async fn record(
     db: &DatabaseConnection,
     row: &outbox_email::Model,
-    lease: DateTime<Utc>,
+    (lease, give_up_at): (DateTime<Utc>, DateTime<Utc>),
     outcome: Result<(), SendError>,
     at: DateTime<Utc>,
 ) -> Result<(), AppError> {
@@ -290,12 +293,16 @@ async fn record(
                 .col_expr(C::SentAt, Expr::value(at))
                 .col_expr(C::LastError, Expr::value(Option::<String>::None))
         }
-        Err(SendError::Transient(reason)) if row.attempts < MAX_ATTEMPTS => {
+        Err(SendError::Transient(reason)) if at < give_up_at => {
+            // The last attempt falls on the end of the retry time, not a backoff past it.
             let wait = backoff(row.attempts);
             tracing::warn!(outbox_id = %row.id, attempts = row.attempts, retry_in_s = wait.as_secs(), %reason, "email not sent; will retry");
             update
                 .col_expr(C::State, Expr::value(EmailState::Queued))
-                .col_expr(C::NextAttemptAt, Expr::value(plus(at, wait)))
+                .col_expr(
+                    C::NextAttemptAt,
+                    Expr::value(std::cmp::min(plus(at, wait), give_up_at)),
+                )
                 .col_expr(C::LastError, Expr::value(reason.clone()))
         }
         Err(SendError::Transient(reason) | SendError::Permanent(reason)) => {

@@ -12,7 +12,7 @@ use crate::error::AppError;
 use crate::features::links::service::{self as links, Link};
 use crate::ids::{CustomerId, MerchantId};
 use crate::states::{EmailKind, EmailState};
-use crate::time::minute;
+use crate::time::{clock, minute};
 
 /// How many emails the profile lists.
 const SHOWN: u64 = 50;
@@ -107,7 +107,12 @@ fn link_progress(
 
 fn state_label(state: NotificationState, email: &outbox_email::Model) -> String {
     match state {
-        NotificationState::Queued if email.attempts > 0 => "Queued — retrying".to_owned(),
+        NotificationState::Queued if email.attempts > 0 => {
+            format!(
+                "Retrying — next attempt at {}",
+                clock(email.next_attempt_at)
+            )
+        }
         NotificationState::Queued => "Queued".to_owned(),
         NotificationState::Sending => "Sending".to_owned(),
         NotificationState::Sent => "Sent — accepted by the mail server".to_owned(),
