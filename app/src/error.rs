@@ -65,6 +65,10 @@ pub enum AppError {
     SetupIncomplete,
     #[error("something went wrong (ref {reference})")]
     Internal { reference: String },
+    /// The server gave up on a request that took too long (a backstop: Stripe's own calls give
+    /// up sooner with [`AppError::StripeUnavailable`]). Nothing is known to be done; retry.
+    #[error("request timed out")]
+    TimedOut,
     /// The request never reached our code or its reply could not be read (network, bad encoding).
     #[error("request failed")]
     Request { detail: String },
@@ -98,6 +102,7 @@ impl AppError {
             Self::LinkUnavailable { .. } => "LINK_UNAVAILABLE",
             Self::SetupIncomplete => "SETUP_INCOMPLETE",
             Self::Internal { .. } => "INTERNAL",
+            Self::TimedOut => "TIMED_OUT",
             Self::Request { .. } => "REQUEST",
         }
     }
@@ -135,6 +140,7 @@ impl AppError {
             ),
             Self::SetupIncomplete => "Your card has not been saved yet. Please try again.".into(),
             Self::Internal { reference } => format!("Something went wrong (ref {reference})."),
+            Self::TimedOut => "This is taking too long. Please try again in a moment.".into(),
             Self::Request { .. } => {
                 "We could not reach the server. Check your connection and try again.".into()
             }
@@ -166,6 +172,7 @@ impl AppError {
             Self::LinkExpired { .. } | Self::LinkUsed { .. } | Self::LinkRevoked { .. } => 410,
             Self::SetupIncomplete | Self::LinkUnavailable { .. } => 409,
             Self::Internal { .. } => 500,
+            Self::TimedOut => 503,
             Self::Request { .. } => 400,
         }
     }

@@ -1,7 +1,6 @@
 //! Charges and refunds at Stripe: a PaymentIntent confirmed off-session with the charge's own
 //! idempotency key, its outcome in our terms, and refunds read back by our own id.
 
-use stripe::StripeRequest;
 use stripe_core::payment_intent::{
     CancelPaymentIntent, CancelPaymentIntentCancellationReason, CreatePaymentIntent,
     CreatePaymentIntentAutomaticPaymentMethods,
@@ -11,7 +10,7 @@ use stripe_core::payment_intent::{
 use stripe_core::refund::{CreateRefund, ListRefund};
 use stripe_shared::PaymentIntentStatus;
 
-use super::operations::idempotent;
+use super::transport::Key;
 use super::{PaymentsError, StripeAccount};
 
 /// The result of an off-session charge attempt.
@@ -65,32 +64,26 @@ impl StripeAccount {
         let currency: stripe_types::Currency = charge.currency.parse().map_err(|_| {
             PaymentsError::Unavailable(format!("unknown currency {}", charge.currency))
         })?;
-        let strategy = idempotent(charge.idempotency_key)?;
-        let client = self.client();
-        let result = self
-            .with_retries("create payment intent", || {
-                let request = CreatePaymentIntent::new(charge.amount, currency.clone())
-                    .customer(charge.customer_id)
-                    .payment_method(charge.payment_method_id)
-                    .description(charge.description)
-                    .metadata([("charge_id".to_owned(), charge.charge_id.to_owned())])
-                    .automatic_payment_methods(CreatePaymentIntentAutomaticPaymentMethods {
-                        enabled: true,
-                        allow_redirects: Some(
-                            CreatePaymentIntentAutomaticPaymentMethodsAllowRedirects::Never,
-                        ),
-                    })
-                    .off_session(CreatePaymentIntentOffSession::Bool(true))
-                    .confirm(true);
-                let strategy = strategy.clone();
-                async move {
-                    request
-                        .customize()
-                        .request_strategy(strategy)
-                        .send(client)
-                        .await
-                }
+        let request = CreatePaymentIntent::new(charge.amount, currency)
+            .customer(charge.customer_id)
+            .payment_method(charge.payment_method_id)
+            .description(charge.description)
+            .metadata([("charge_id".to_owned(), charge.charge_id.to_owned())])
+            .automatic_payment_methods(CreatePaymentIntentAutomaticPaymentMethods {
+                enabled: true,
+                allow_redirects: Some(
+                    CreatePaymentIntentAutomaticPaymentMethodsAllowRedirects::Never,
+                ),
             })
+            .off_session(CreatePaymentIntentOffSession::Bool(true))
+            .confirm(true);
+        let result = self
+            .transport
+            .send(
+                "create payment intent",
+                &request,
+                Some(Key::Caller(charge.idempotency_key)),
+            )
             .await;
         match result {
             Ok(pi) => Ok(payment_outcome(pi)),
@@ -103,12 +96,10 @@ impl StripeAccount {
         &self,
         payment_intent_id: &str,
     ) -> Result<ChargeOutcome, PaymentsError> {
-        let client = self.client();
+        let request = RetrievePaymentIntent::new(payment_intent_id);
         let pi = self
-            .with_retries("retrieve payment intent", || {
-                let request = RetrievePaymentIntent::new(payment_intent_id);
-                async move { request.send(client).await }
-            })
+            .transport
+            .send("retrieve payment intent", &request, None)
             .await?;
         Ok(payment_outcome(pi))
     }
@@ -120,13 +111,11 @@ impl StripeAccount {
         &self,
         payment_intent_id: &str,
     ) -> Result<(), PaymentsError> {
-        let client = self.client();
-        self.with_retries("cancel payment intent", || {
-            let request = CancelPaymentIntent::new(payment_intent_id)
-                .cancellation_reason(CancelPaymentIntentCancellationReason::Abandoned);
-            async move { request.send(client).await }
-        })
-        .await?;
+        let request = CancelPaymentIntent::new(payment_intent_id)
+            .cancellation_reason(CancelPaymentIntentCancellationReason::Abandoned);
+        self.transport
+            .send("cancel payment intent", &request, Some(Key::PerCall))
+            .await?;
         Ok(())
     }
 
@@ -140,25 +129,19 @@ impl StripeAccount {
         refund_id: &str,
         idempotency_key: &str,
     ) -> Result<RefundSummary, PaymentsError> {
-        let strategy = idempotent(idempotency_key)?;
-        let client = self.client();
+        let mut request = CreateRefund::new()
+            .payment_intent(payment_intent_id)
+            .metadata([("refund_id".to_owned(), refund_id.to_owned())]);
+        if let Some(amount) = amount {
+            request = request.amount(amount);
+        }
         let refund = self
-            .with_retries("create refund", || {
-                let mut request = CreateRefund::new()
-                    .payment_intent(payment_intent_id)
-                    .metadata([("refund_id".to_owned(), refund_id.to_owned())]);
-                if let Some(amount) = amount {
-                    request = request.amount(amount);
-                }
-                let strategy = strategy.clone();
-                async move {
-                    request
-                        .customize()
-                        .request_strategy(strategy)
-                        .send(client)
-                        .await
-                }
-            })
+            .transport
+            .send(
+                "create refund",
+                &request,
+                Some(Key::Caller(idempotency_key)),
+            )
             .await?;
         Ok(refund_summary(&refund))
     }
@@ -168,15 +151,10 @@ impl StripeAccount {
         &self,
         payment_intent_id: &str,
     ) -> Result<Vec<RefundSummary>, PaymentsError> {
-        let client = self.client();
-        let list = self
-            .with_retries("list refunds", || {
-                let request = ListRefund::new()
-                    .payment_intent(payment_intent_id)
-                    .limit(100);
-                async move { request.send(client).await }
-            })
-            .await?;
+        let request = ListRefund::new()
+            .payment_intent(payment_intent_id)
+            .limit(100);
+        let list = self.transport.send("list refunds", &request, None).await?;
         Ok(list.data.iter().map(refund_summary).collect())
     }
 }

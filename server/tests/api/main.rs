@@ -15,5 +15,6 @@ mod payments;
 mod security;
 mod smtp_sink;
 mod stripe_connection;
+mod stripe_faults;
 mod webhooks;
 mod world;

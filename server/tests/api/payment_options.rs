@@ -331,11 +331,15 @@ async fn a_failed_detach_leaves_the_card_on_file_and_remove_can_be_retried() {
     let card = shop.add_card("pm_card_visa").await.id;
     let pm = app.payment_option(&card).await.stripe_payment_method_id;
 
-    app.emulator.inject_fault(Fault::new(
-        Method::POST,
-        "/v1/payment_methods/*/detach",
-        FaultKind::Status(500),
-    ));
+    // Down for longer than the call's retries.
+    app.emulator.inject_fault(
+        Fault::new(
+            Method::POST,
+            "/v1/payment_methods/*/detach",
+            FaultKind::Status(500),
+        )
+        .times(3),
+    );
     let failed = shop.remove_card(&card, "").await.unwrap_err();
     assert_eq!(failed.status, StatusCode::BAD_GATEWAY);
     assert_eq!(failed.code(), "STRIPE_UNAVAILABLE");
