@@ -3,12 +3,10 @@
 
 use stripe_core::payment_intent::{
     CancelPaymentIntent, CancelPaymentIntentCancellationReason, CreatePaymentIntent,
-    CreatePaymentIntentAutomaticPaymentMethods,
-    CreatePaymentIntentAutomaticPaymentMethodsAllowRedirects, CreatePaymentIntentOffSession,
-    RetrievePaymentIntent,
+    CreatePaymentIntentOffSession, RetrievePaymentIntent,
 };
 use stripe_core::refund::{CreateRefund, ListRefund};
-use stripe_shared::PaymentIntentStatus;
+use stripe_shared::{PaymentIntentAllowedPaymentMethodTypes, PaymentIntentStatus};
 
 use super::transport::Key;
 use super::{PaymentsError, StripeAccount};
@@ -69,12 +67,9 @@ impl StripeAccount {
             .payment_method(charge.payment_method_id)
             .description(charge.description)
             .metadata([("charge_id".to_owned(), charge.charge_id.to_owned())])
-            .automatic_payment_methods(CreatePaymentIntentAutomaticPaymentMethods {
-                enabled: true,
-                allow_redirects: Some(
-                    CreatePaymentIntentAutomaticPaymentMethodsAllowRedirects::Never,
-                ),
-            })
+            // Cards only, like the SetupIntents that saved them (and the confirm page's
+            // Payment Element then offers nothing else).
+            .allowed_payment_method_types(vec![PaymentIntentAllowedPaymentMethodTypes::Card])
             .off_session(CreatePaymentIntentOffSession::Bool(true))
             .confirm(true);
         let result = self

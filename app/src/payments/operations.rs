@@ -3,13 +3,9 @@
 //! lost response gets Stripe's saved answer instead of a second object.
 
 use stripe_core::customer::CreateCustomer;
-use stripe_core::setup_intent::{
-    CreateSetupIntent, CreateSetupIntentAutomaticPaymentMethods,
-    CreateSetupIntentAutomaticPaymentMethodsAllowRedirects, CreateSetupIntentUsage,
-    RetrieveSetupIntent,
-};
+use stripe_core::setup_intent::{CreateSetupIntent, CreateSetupIntentUsage, RetrieveSetupIntent};
 use stripe_payment::payment_method::{DetachPaymentMethod, RetrievePaymentMethod};
-use stripe_shared::SetupIntentStatus;
+use stripe_shared::{SetupIntentAllowedPaymentMethodTypes, SetupIntentStatus};
 
 pub use super::charging::{ChargeOutcome, OffSessionCharge, RefundSummary};
 use super::transport::Key;
@@ -109,13 +105,10 @@ impl StripeAccount {
         let request = CreateSetupIntent::new()
             .customer(customer_id)
             .usage(CreateSetupIntentUsage::OffSession)
-            // Cards only, never a redirect: a server-side confirm then needs no return_url.
-            .automatic_payment_methods(CreateSetupIntentAutomaticPaymentMethods {
-                enabled: true,
-                allow_redirects: Some(
-                    CreateSetupIntentAutomaticPaymentMethodsAllowRedirects::Never,
-                ),
-            });
+            // Cards only (`payment_method_types=[card]`): the Payment Element then offers
+            // neither Link nor a bank account, whose saved method would not be a card we can
+            // show and charge, and no method that redirects.
+            .allowed_payment_method_types(vec![SetupIntentAllowedPaymentMethodTypes::Card]);
         let intent = self
             .transport
             .send(
@@ -186,12 +179,10 @@ impl StripeAccount {
         let request = CreateSetupIntent::new()
             .customer(customer_id)
             .usage(CreateSetupIntentUsage::OffSession)
-            .automatic_payment_methods(CreateSetupIntentAutomaticPaymentMethods {
-                enabled: true,
-                allow_redirects: Some(
-                    CreateSetupIntentAutomaticPaymentMethodsAllowRedirects::Never,
-                ),
-            })
+            // Cards only (`payment_method_types=[card]`): the Payment Element then offers
+            // neither Link nor a bank account, whose saved method would not be a card we can
+            // show and charge, and no method that redirects.
+            .allowed_payment_method_types(vec![SetupIntentAllowedPaymentMethodTypes::Card])
             .metadata(
                 metadata
                     .iter()

@@ -390,3 +390,50 @@ async fn concurrent_saves_and_switches_leave_one_card_and_one_default() {
         assert_eq!(defaults, 1);
     }
 }
+
+/// An object as "Stripe" holds it, read with the merchant's secret key.
+async fn at_stripe(app: &crate::world::TestApp, secret_key: &str, path: &str) -> Value {
+    let response = reqwest::Client::new()
+        .get(format!("{}{path}", app.emulator_base))
+        .basic_auth(secret_key, Some(""))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json().await.unwrap()
+}
+
+/// On real Stripe, automatic payment methods let the Payment Element offer Link or a bank
+/// account, whose saved method is no card: every intent we make allows cards only.
+#[tokio::test]
+async fn every_intent_we_create_takes_cards_only() {
+    let app = spawn_app().await;
+    let shop = app
+        .merchant_with_customer("Card Only Tours")
+        .connected(Stripe::PastedKeys)
+        .await;
+    let card_only = |intent: &Value| {
+        assert_eq!(intent["payment_method_types"], serde_json::json!(["card"]));
+        assert_eq!(intent["automatic_payment_methods"], Value::Null, "{intent}");
+    };
+    let sk = shop.secret_key();
+
+    let staff_setup = shop.start_payment_option().await;
+    let path = format!("/v1/setup_intents/{}", staff_setup.setup_intent_id);
+    card_only(&at_stripe(&app, sk, &path).await);
+
+    let token = shop.send_and_read_link().await;
+    let page = app.open_link(&token).await.card_page().await.unwrap();
+    let link_setup = page.setup.client_secret.split("_secret_").next().unwrap();
+    card_only(&at_stripe(&app, sk, &format!("/v1/setup_intents/{link_setup}")).await);
+
+    shop.confirm_at_stripe(&staff_setup, "pm_card_visa").await;
+    let card = shop
+        .save_payment_option(&staff_setup.setup_intent_id)
+        .await
+        .unwrap();
+    shop.charge(&card.id, "12", None).await.unwrap();
+    let charge = app.charges().await.remove(0);
+    let payment_intent = charge.stripe_payment_intent_id.unwrap();
+    card_only(&at_stripe(&app, sk, &format!("/v1/payment_intents/{payment_intent}")).await);
+}
