@@ -391,6 +391,45 @@ async fn concurrent_saves_and_switches_leave_one_card_and_one_default() {
     }
 }
 
+#[tokio::test]
+async fn a_staff_card_whose_browser_closed_before_saving_is_recorded_from_the_webhook_once() {
+    let app = spawn_app().await;
+    let shop = app
+        .merchant_with_customer("Closed Tab Tours")
+        .connected(Stripe::PastedKeysWithWebhooks)
+        .await;
+    let setup = shop.start_payment_option().await;
+    // Stripe.js confirmed the card, then the tab closed: no save_payment_option call.
+    let confirmed = shop.confirm_at_stripe(&setup, "pm_card_visa").await;
+    assert_eq!(confirmed["status"], "succeeded");
+    assert!(
+        app.emulator
+            .wait_for_webhooks(std::time::Duration::from_secs(10))
+            .await
+    );
+
+    let profile = shop.profile().await;
+    let [card] = profile.cards.payment_options.as_slice() else {
+        panic!("one card on file: {:?}", profile.cards.payment_options);
+    };
+    assert_eq!(card.card.last4, "4242");
+    assert!(card.is_default);
+    assert_eq!(card.added_by, "Added by Owner Name");
+    let row = app.payment_option(&card.id).await;
+    assert_eq!(row.source, CardSource::Staff);
+    assert_eq!(row.stripe_payment_method_id, confirmed["payment_method"]);
+    assert_eq!(shop.activity().await, ["Added Visa •••• 4242"]);
+
+    // The browser's save arrives late (a retry, a slow network): the same card, nothing new.
+    let saved = shop
+        .save_payment_option(&setup.setup_intent_id)
+        .await
+        .unwrap();
+    assert_eq!(saved.id, card.id);
+    assert_eq!(app.count("payment_options").await, 1);
+    assert_eq!(shop.activity().await.len(), 1);
+}
+
 /// An object as "Stripe" holds it, read with the merchant's secret key.
 async fn at_stripe(app: &crate::world::TestApp, secret_key: &str, path: &str) -> Value {
     let response = reqwest::Client::new()
