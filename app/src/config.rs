@@ -366,8 +366,9 @@ mod tests {
             panic!("a request timeout shorter than a Stripe call was accepted");
         };
         assert!(message.contains("server.request_timeout_ms"), "{message}");
+        // 3 × 1 s plus waits of at most 0.75 s and 1.5 s.
         let quick_stripe = [
-            ("APP__SERVER__REQUEST_TIMEOUT_MS", "5000"),
+            ("APP__SERVER__REQUEST_TIMEOUT_MS", "6000"),
             ("APP__STRIPE__REQUEST_TIMEOUT_MS", "1000"),
         ];
         assert!(load(&quick_stripe).is_ok());
