@@ -2,6 +2,8 @@
 //! (`app.toml`, or the path in `APP_CONFIG_FILE`), then `APP__SECTION__KEY` environment variables.
 //! `validate` refuses combinations that are unsafe for the chosen mode.
 
+use std::time::Duration;
+
 use base64::Engine;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
@@ -34,6 +36,10 @@ pub struct Config {
 pub struct ServerConfig {
     pub host: String,
     pub port: u16,
+    /// A request still unanswered after this long gets a clear "took too long" error instead of
+    /// hanging. Longer than one Stripe call with all its retries, so that Stripe's own error
+    /// arrives first. Not for Stripe's webhooks, nor the live update streams once open.
+    pub request_timeout_ms: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -118,6 +124,15 @@ impl StripeConfig {
             .filter(|p| !p.trim().is_empty())
             .map(std::path::Path::new)
     }
+
+    /// How hard each Stripe call tries (see `payments::RetryPolicy`).
+    pub fn retry_policy(&self) -> crate::payments::RetryPolicy {
+        crate::payments::RetryPolicy {
+            attempts: self.max_attempts.max(1),
+            base_delay: Duration::from_millis(self.retry_base_ms),
+            timeout: Duration::from_millis(self.request_timeout_ms.max(1)),
+        }
+    }
 }
 
 /// The `stripe.api_base` value that means "the in-process emulator".
@@ -154,6 +169,7 @@ impl Config {
             .set_default("base_url", "http://127.0.0.1:3000")?
             .set_default("server.host", "127.0.0.1")?
             .set_default("server.port", 3000)?
+            .set_default("server.request_timeout_ms", 90_000)?
             .set_default("database.url", "sqlite://data/app.db?mode=rwc")?
             .set_default("database.max_connections", 10)?
             .set_default("smtp.url", "smtp://127.0.0.1:1025")?
@@ -237,6 +253,14 @@ impl Config {
             } else if !(base.starts_with("https://") || local) {
                 return invalid("stripe.api_base must be https:// (or a local http:// address)");
             }
+        }
+        let stripe_call = self.stripe.retry_policy().worst_case();
+        if Duration::from_millis(self.server.request_timeout_ms) <= stripe_call {
+            return Err(ConfigError::Invalid(format!(
+                "server.request_timeout_ms must be longer than one Stripe call with its retries \
+                 ({} ms: stripe.request_timeout_ms × stripe.max_attempts plus the waits)",
+                stripe_call.as_millis()
+            )));
         }
         if self.session.ttl_hours < 1 {
             return invalid("session.ttl_hours must be at least 1");
@@ -351,5 +375,23 @@ mod tests {
         assert!(load(&[("APP__SMTP__URL", "http://x")]).is_err());
         assert!(load(&[("APP__SECRETS__MASTER_KEY", "c2hvcnQ=")]).is_err());
         assert!(load(&[("APP__MODE", "staging")]).is_err());
+    }
+
+    #[test]
+    fn a_request_outlasts_one_stripe_call_with_its_retries() {
+        assert_eq!(load(&[]).unwrap().server.request_timeout_ms, 90_000);
+        // 3 attempts of 20 s plus the waits between them is more than a minute.
+        let Err(ConfigError::Invalid(message)) =
+            load(&[("APP__SERVER__REQUEST_TIMEOUT_MS", "60000")])
+        else {
+            panic!("a request timeout shorter than a Stripe call was accepted");
+        };
+        assert!(message.contains("server.request_timeout_ms"), "{message}");
+        // 3 × 1 s plus waits of at most 0.75 s and 1.5 s.
+        let quick_stripe = [
+            ("APP__SERVER__REQUEST_TIMEOUT_MS", "6000"),
+            ("APP__STRIPE__REQUEST_TIMEOUT_MS", "1000"),
+        ];
+        assert!(load(&quick_stripe).is_ok());
     }
 }

@@ -75,6 +75,10 @@ pub enum AppError {
     },
     #[error("something went wrong (ref {reference})")]
     Internal { reference: String },
+    /// The server gave up on a request that took too long (a backstop: Stripe's own calls give
+    /// up sooner with [`AppError::StripeUnavailable`]). Nothing is known to be done; retry.
+    #[error("request timed out")]
+    TimedOut,
     /// The request never reached our code or its reply could not be read (network, bad encoding).
     #[error("request failed")]
     Request { detail: String },
@@ -109,6 +113,7 @@ impl AppError {
             Self::SetupIncomplete => "SETUP_INCOMPLETE",
             Self::PossibleDuplicateCharge { .. } => "POSSIBLE_DUPLICATE_CHARGE",
             Self::Internal { .. } => "INTERNAL",
+            Self::TimedOut => "TIMED_OUT",
             Self::Request { .. } => "REQUEST",
         }
     }
@@ -155,6 +160,7 @@ impl AppError {
                  ({status_label}). Charging again may charge them twice: check Payments first."
             ),
             Self::Internal { reference } => format!("Something went wrong (ref {reference})."),
+            Self::TimedOut => "This is taking too long. Please try again in a moment.".into(),
             Self::Request { .. } => {
                 "We could not reach the server. Check your connection and try again.".into()
             }
@@ -187,6 +193,7 @@ impl AppError {
             Self::SetupIncomplete | Self::LinkUnavailable { .. } => 409,
             Self::PossibleDuplicateCharge { .. } => 409,
             Self::Internal { .. } => 500,
+            Self::TimedOut => 503,
             Self::Request { .. } => 400,
         }
     }

@@ -28,14 +28,9 @@ impl AppState {
         } else {
             configured.map(ToOwned::to_owned)
         };
-        let stripe = &self.config.stripe;
         crate::payments::StripeEndpoint {
             api_base,
-            retry: crate::payments::RetryPolicy {
-                attempts: stripe.max_attempts.max(1),
-                base_delay: std::time::Duration::from_millis(stripe.retry_base_ms),
-                timeout: std::time::Duration::from_millis(stripe.request_timeout_ms.max(1)),
-            },
+            retry: self.config.stripe.retry_policy(),
         }
     }
 

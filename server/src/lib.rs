@@ -4,6 +4,7 @@ pub mod card_links;
 pub mod health;
 pub mod live_events;
 pub mod precompressed;
+pub mod request_timeout;
 pub mod security;
 pub mod seed;
 pub mod startup;

@@ -319,6 +319,9 @@ pub fn build_router(state: AppState, options: LeptosOptions) -> Router {
     let webhook_state = state.clone();
     let link_state = state.clone();
     let events_state = state.clone();
+    let request_timeout = crate::request_timeout::RequestTimeout(Duration::from_millis(
+        state.config.server.request_timeout_ms,
+    ));
     let context = move || {
         provide_context(state.clone());
         // A fresh nonce per response: the shell puts it in the CSP header and Leptos on its
@@ -362,7 +365,12 @@ pub fn build_router(state: AppState, options: LeptosOptions) -> Router {
             crate::security::same_origin_writes,
         ))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
-        // After the limit above: Stripe's events (signed, from Stripe, no Origin) have their own.
+        .layer(axum::middleware::from_fn_with_state(
+            request_timeout,
+            crate::request_timeout::cut_off_slow_requests,
+        ))
+        // After the limits above: Stripe's events (signed, from Stripe, no Origin) have their own
+        // body limit and no request timeout (see `request_timeout`).
         .merge(webhooks)
         // HTML, JS, CSS and above all the WASM shrink several-fold on the wire.
         .layer(CompressionLayer::new().br(true).gzip(true))

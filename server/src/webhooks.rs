@@ -245,7 +245,7 @@ async fn process(
 
 /// Hands a claimed event to the capability that cares about it. A handler error answers 5xx, so
 /// Stripe delivers the event again and it is handled then.
-/// Capabilities register here: card requests (`setup_intent.succeeded`), charges
+/// Capabilities register here: card requests and payment options (`setup_intent.succeeded`), charges
 /// (`payment_intent.*`) and refunds (`charge.refunded`, `refund.*`).
 async fn dispatch(
     state: &AppState,
@@ -255,14 +255,26 @@ async fn dispatch(
 ) -> Result<(), app::error::AppError> {
     let object = &head.data.object;
     match head.event_type.as_str() {
+        // A card request's card, else one a staff member entered (Create Payment Option) whose
+        // browser closed before saving it.
         "setup_intent.succeeded" => {
-            app::features::card_requests::service::complete_from_webhook(
+            let setup_intent_id = object.id()?;
+            let of_card_request = app::features::card_requests::service::complete_from_webhook(
                 state,
                 connection,
                 merchant_id,
-                object.id()?,
+                setup_intent_id,
             )
             .await?;
+            if !of_card_request {
+                app::features::payment_options::create::save_from_webhook(
+                    state,
+                    connection,
+                    merchant_id,
+                    setup_intent_id,
+                )
+                .await?;
+            }
         }
         "payment_intent.succeeded"
         | "payment_intent.payment_failed"

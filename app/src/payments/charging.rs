@@ -1,18 +1,14 @@
 //! Charges and refunds at Stripe: a PaymentIntent confirmed off-session with the charge's own
 //! idempotency key, its outcome in our terms, and refunds read back by our own id.
 
-use stripe::StripeRequest;
-use stripe_client_core::{RequestBuilder, StripeMethod};
 use stripe_core::payment_intent::{
     CancelPaymentIntent, CancelPaymentIntentCancellationReason, CreatePaymentIntent,
-    CreatePaymentIntentAutomaticPaymentMethods,
-    CreatePaymentIntentAutomaticPaymentMethodsAllowRedirects, CreatePaymentIntentOffSession,
-    ListPaymentIntent, RetrievePaymentIntent,
+    CreatePaymentIntentOffSession, ListPaymentIntent, RetrievePaymentIntent,
 };
 use stripe_core::refund::{CreateRefund, ListRefund, RetrieveRefund};
-use stripe_shared::PaymentIntentStatus;
+use stripe_shared::{PaymentIntentAllowedPaymentMethodTypes, PaymentIntentStatus};
 
-use super::operations::idempotent;
+use super::transport::{Key, Plain};
 use super::{PaymentsError, StripeAccount};
 
 /// The result of an off-session charge attempt.
@@ -66,32 +62,23 @@ impl StripeAccount {
         let currency: stripe_types::Currency = charge.currency.parse().map_err(|_| {
             PaymentsError::Unavailable(format!("unknown currency {}", charge.currency))
         })?;
-        let strategy = idempotent(charge.idempotency_key)?;
-        let client = self.client();
+        let request = CreatePaymentIntent::new(charge.amount, currency)
+            .customer(charge.customer_id)
+            .payment_method(charge.payment_method_id)
+            .description(charge.description)
+            .metadata([("charge_id".to_owned(), charge.charge_id.to_owned())])
+            // Cards only, like the SetupIntents that saved them (and the confirm page's
+            // Payment Element then offers nothing else).
+            .allowed_payment_method_types(vec![PaymentIntentAllowedPaymentMethodTypes::Card])
+            .off_session(CreatePaymentIntentOffSession::Bool(true))
+            .confirm(true);
         let result = self
-            .with_retries("create payment intent", || {
-                let request = CreatePaymentIntent::new(charge.amount, currency.clone())
-                    .customer(charge.customer_id)
-                    .payment_method(charge.payment_method_id)
-                    .description(charge.description)
-                    .metadata([("charge_id".to_owned(), charge.charge_id.to_owned())])
-                    .automatic_payment_methods(CreatePaymentIntentAutomaticPaymentMethods {
-                        enabled: true,
-                        allow_redirects: Some(
-                            CreatePaymentIntentAutomaticPaymentMethodsAllowRedirects::Never,
-                        ),
-                    })
-                    .off_session(CreatePaymentIntentOffSession::Bool(true))
-                    .confirm(true);
-                let strategy = strategy.clone();
-                async move {
-                    request
-                        .customize()
-                        .request_strategy(strategy)
-                        .send(client)
-                        .await
-                }
-            })
+            .transport
+            .send(
+                "create payment intent",
+                &request,
+                Some(Key::Caller(charge.idempotency_key)),
+            )
             .await;
         match result {
             Ok(pi) => Ok(payment_outcome(pi)),
@@ -104,12 +91,10 @@ impl StripeAccount {
         &self,
         payment_intent_id: &str,
     ) -> Result<ChargeOutcome, PaymentsError> {
-        let client = self.client();
+        let request = RetrievePaymentIntent::new(payment_intent_id);
         let pi = self
-            .with_retries("retrieve payment intent", || {
-                let request = RetrievePaymentIntent::new(payment_intent_id);
-                async move { request.send(client).await }
-            })
+            .transport
+            .send("retrieve payment intent", &request, None)
             .await?;
         Ok(payment_outcome(pi))
     }
@@ -121,13 +106,11 @@ impl StripeAccount {
         &self,
         payment_intent_id: &str,
     ) -> Result<(), PaymentsError> {
-        let client = self.client();
-        self.with_retries("cancel payment intent", || {
-            let request = CancelPaymentIntent::new(payment_intent_id)
-                .cancellation_reason(CancelPaymentIntentCancellationReason::Abandoned);
-            async move { request.send(client).await }
-        })
-        .await?;
+        let request = CancelPaymentIntent::new(payment_intent_id)
+            .cancellation_reason(CancelPaymentIntentCancellationReason::Abandoned);
+        self.transport
+            .send("cancel payment intent", &request, Some(Key::PerCall))
+            .await?;
         Ok(())
     }
 
@@ -141,37 +124,29 @@ impl StripeAccount {
         refund_id: &str,
         idempotency_key: &str,
     ) -> Result<RefundSummary, PaymentsError> {
-        let strategy = idempotent(idempotency_key)?;
-        let client = self.client();
+        let mut request = CreateRefund::new()
+            .payment_intent(payment_intent_id)
+            .metadata([("refund_id".to_owned(), refund_id.to_owned())]);
+        if let Some(amount) = amount {
+            request = request.amount(amount);
+        }
         let refund = self
-            .with_retries("create refund", || {
-                let mut request = CreateRefund::new()
-                    .payment_intent(payment_intent_id)
-                    .metadata([("refund_id".to_owned(), refund_id.to_owned())]);
-                if let Some(amount) = amount {
-                    request = request.amount(amount);
-                }
-                let strategy = strategy.clone();
-                async move {
-                    request
-                        .customize()
-                        .request_strategy(strategy)
-                        .send(client)
-                        .await
-                }
-            })
+            .transport
+            .send(
+                "create refund",
+                &request,
+                Some(Key::Caller(idempotency_key)),
+            )
             .await?;
         Ok(refund_summary(&refund))
     }
 
     /// One refund as Stripe has it now.
     pub async fn retrieve_refund(&self, refund_id: &str) -> Result<RefundSummary, PaymentsError> {
-        let client = self.client();
+        let request = RetrieveRefund::new(refund_id);
         let refund = self
-            .with_retries("retrieve refund", || {
-                let request = RetrieveRefund::new(refund_id);
-                async move { request.send(client).await }
-            })
+            .transport
+            .send("retrieve refund", &request, None)
             .await?;
         Ok(refund_summary(&refund))
     }
@@ -186,20 +161,18 @@ impl StripeAccount {
         charge_id: &str,
         since: i64,
     ) -> Result<Option<ChargeOutcome>, PaymentsError> {
-        let client = self.client();
         let mut after: Option<String> = None;
         loop {
+            let mut request = ListPaymentIntent::new()
+                .customer(customer_id)
+                .created(stripe_types::RangeQueryTs::gte(since))
+                .limit(100);
+            if let Some(after) = &after {
+                request = request.starting_after(after.as_str());
+            }
             let page = self
-                .with_retries("list payment intents", || {
-                    let mut request = ListPaymentIntent::new()
-                        .customer(customer_id)
-                        .created(stripe_types::RangeQueryTs::gte(since))
-                        .limit(100);
-                    if let Some(after) = &after {
-                        request = request.starting_after(after.as_str());
-                    }
-                    async move { request.send(client).await }
-                })
+                .transport
+                .send("list payment intents", &request, None)
                 .await?;
             let ours = page.data.iter().find(|pi| {
                 pi.metadata
@@ -219,14 +192,10 @@ impl StripeAccount {
     /// Whether this account still has the customer (not deleted): an empty list of its
     /// PaymentIntents proves nothing otherwise.
     pub async fn still_has_customer(&self, customer_id: &str) -> Result<bool, PaymentsError> {
-        let client = self.client();
-        let path = format!("/customers/{customer_id}");
+        let request = Plain::<CustomerHead>::get(format!("/customers/{customer_id}"));
         let found = self
-            .with_retries("retrieve customer", || {
-                let request = RequestBuilder::new(StripeMethod::Get, path.as_str())
-                    .customize::<CustomerHead>();
-                async move { request.send(client).await }
-            })
+            .transport
+            .send("retrieve customer", &request, None)
             .await;
         match found {
             Ok(head) => Ok(head.deleted != Some(true)),
@@ -240,15 +209,10 @@ impl StripeAccount {
         &self,
         payment_intent_id: &str,
     ) -> Result<Vec<RefundSummary>, PaymentsError> {
-        let client = self.client();
-        let list = self
-            .with_retries("list refunds", || {
-                let request = ListRefund::new()
-                    .payment_intent(payment_intent_id)
-                    .limit(100);
-                async move { request.send(client).await }
-            })
-            .await?;
+        let request = ListRefund::new()
+            .payment_intent(payment_intent_id)
+            .limit(100);
+        let list = self.transport.send("list refunds", &request, None).await?;
         Ok(list.data.iter().map(refund_summary).collect())
     }
 }

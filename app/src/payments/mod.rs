@@ -9,14 +9,14 @@ pub mod keys;
 pub mod operations;
 #[cfg(any(test, feature = "test-support"))]
 mod test_support;
+mod transport;
 pub mod webhook_signature;
 
-use std::future::Future;
 use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
-use stripe::{Client, ClientBuilder, StripeError};
-use stripe_client_core::{RequestBuilder, StripeMethod};
+use stripe::{ClientBuilder, StripeError};
+use transport::{Key, Plain, Transport, is_transient_status};
 
 /// Why a Stripe call failed, in terms the product can act on.
 #[derive(Debug, thiserror::Error)]
@@ -57,22 +57,8 @@ impl From<StripeError> for PaymentsError {
     }
 }
 
-/// 429 (rate limited), 409 (the same idempotency key is still being processed) and 5xx: the
-/// request may be sent again with the same idempotency key.
-fn is_transient_status(status: u16) -> bool {
-    status == 429 || status == 409 || status >= 500
-}
-
-fn is_transient(err: &StripeError) -> bool {
-    match err {
-        StripeError::Stripe(_, status) => is_transient_status(*status),
-        StripeError::ClientError(_) | StripeError::Timeout => true,
-        StripeError::JSONDeserialize(_) | StripeError::ConfigError(_) => false,
-    }
-}
-
 /// How hard one Stripe call tries: each attempt is cut off after `timeout`; a transient failure
-/// (see [`is_transient`]) is retried after `base_delay × 2ⁿ` plus jitter, up to `attempts` in all.
+/// (429, 409, 5xx, a timeout, a connection error) is retried after `base_delay × 2ⁿ` plus jitter, up to `attempts` in all.
 /// Every attempt sends the same request, so the same idempotency key.
 #[derive(Debug, Clone)]
 pub struct RetryPolicy {
@@ -98,10 +84,10 @@ pub struct StripeEndpoint {
     pub retry: RetryPolicy,
 }
 
-/// A client for one merchant's account.
+/// A client for one merchant's account. Every call goes through its [`Transport`] (timeout,
+/// retries, one idempotency key per write); nothing else here holds the HTTP client.
 pub struct StripeAccount {
-    client: Client,
-    retry: RetryPolicy,
+    transport: Transport,
 }
 
 impl StripeAccount {
@@ -117,62 +103,21 @@ impl StripeAccount {
             .build()
             .map_err(|e| PaymentsError::Unavailable(e.to_string()))?;
         Ok(Self {
-            client,
-            retry: endpoint.retry.clone(),
+            transport: Transport::new(client, endpoint.retry.clone()),
         })
-    }
-
-    pub fn client(&self) -> &Client {
-        &self.client
-    }
-
-    /// Runs `call` under the account's [`RetryPolicy`]. Only for calls that are safe to repeat:
-    /// reads, and writes that carry an idempotency key (Stripe then answers a repeat with the
-    /// first answer instead of acting twice).
-    pub(crate) async fn with_retries<T, F, Fut>(
-        &self,
-        what: &str,
-        mut call: F,
-    ) -> Result<T, StripeError>
-    where
-        F: FnMut() -> Fut,
-        Fut: Future<Output = Result<T, StripeError>>,
-    {
-        let attempts = self.retry.attempts.max(1);
-        let mut attempt = 1;
-        loop {
-            let error = match tokio::time::timeout(self.retry.timeout, call()).await {
-                Ok(Ok(value)) => return Ok(value),
-                Ok(Err(err)) if !is_transient(&err) => return Err(err),
-                Ok(Err(err)) => err,
-                Err(_) => StripeError::Timeout,
-            };
-            if attempt >= attempts {
-                tracing::warn!(what, attempts, error = %error, "stripe call gave up");
-                return Err(error);
-            }
-            let backoff = self
-                .retry
-                .base_delay
-                .saturating_mul(1 << (attempt - 1).min(10));
-            // Up to half the backoff again, so many clients retrying at once spread out.
-            let jitter_ms = u64::try_from(backoff.as_millis() / 2).unwrap_or(0);
-            let jitter = Duration::from_millis(rand::random::<u64>() % (jitter_ms + 1));
-            tracing::info!(what, attempt, error = %error, "stripe call failed; retrying");
-            tokio::time::sleep(backoff + jitter).await;
-            attempt += 1;
-        }
     }
 
     /// `GET /v1/account`: proves the key works and tells whose account it is.
     pub async fn account(&self) -> Result<AccountSummary, PaymentsError> {
-        Ok(RequestBuilder::new(StripeMethod::Get, "/account")
-            .customize::<AccountSummary>()
-            .send(&self.client)
+        let request = Plain::<AccountSummary>::get("/account");
+        Ok(self
+            .transport
+            .send("retrieve account", &request, None)
             .await?)
     }
 
     /// Registers our webhook URL for every event type and returns the endpoint's signing secret.
+    /// Its attempts share one idempotency key: a lost answer never registers the URL twice.
     pub async fn create_webhook_endpoint(
         &self,
         url: &str,
@@ -182,16 +127,17 @@ impl StripeAccount {
             url: &'a str,
             enabled_events: [&'a str; 1],
         }
-        Ok(
-            RequestBuilder::new(StripeMethod::Post, "/webhook_endpoints")
-                .form(&Form {
-                    url,
-                    enabled_events: ["*"],
-                })
-                .customize::<WebhookEndpoint>()
-                .send(&self.client)
-                .await?,
-        )
+        let request = Plain::<WebhookEndpoint>::post(
+            "/webhook_endpoints",
+            &Form {
+                url,
+                enabled_events: ["*"],
+            },
+        );
+        Ok(self
+            .transport
+            .send("create webhook endpoint", &request, Some(Key::PerCall))
+            .await?)
     }
 }
 
@@ -206,10 +152,10 @@ impl StripeAccount {
         struct Query {
             limit: u8,
         }
-        let page = RequestBuilder::new(StripeMethod::Get, "/webhook_endpoints")
-            .query(&Query { limit: 100 })
-            .customize::<Page>()
-            .send(&self.client)
+        let request = Plain::<Page>::get("/webhook_endpoints").query(&Query { limit: 100 });
+        let page = self
+            .transport
+            .send("list webhook endpoints", &request, None)
             .await?;
         Ok(page.data)
     }
@@ -220,10 +166,11 @@ impl StripeAccount {
         struct Form<'a> {
             url: &'a str,
         }
-        RequestBuilder::new(StripeMethod::Post, format!("/webhook_endpoints/{id}"))
-            .form(&Form { url })
-            .customize::<ListedWebhookEndpoint>()
-            .send(&self.client)
+        let request =
+            Plain::<ListedWebhookEndpoint>::post(format!("/webhook_endpoints/{id}"), &Form { url });
+        // Setting the same URL again is harmless, so a call-scoped key is enough.
+        self.transport
+            .send("update webhook endpoint", &request, Some(Key::PerCall))
             .await?;
         Ok(())
     }

@@ -2,24 +2,14 @@
 //! past this module. Every call that creates something takes an idempotency key: a retry after a
 //! lost response gets Stripe's saved answer instead of a second object.
 
-use stripe::{IdempotencyKey, RequestStrategy, StripeRequest};
 use stripe_core::customer::CreateCustomer;
-use stripe_core::setup_intent::{
-    CreateSetupIntent, CreateSetupIntentAutomaticPaymentMethods,
-    CreateSetupIntentAutomaticPaymentMethodsAllowRedirects, CreateSetupIntentUsage,
-    RetrieveSetupIntent,
-};
+use stripe_core::setup_intent::{CreateSetupIntent, CreateSetupIntentUsage, RetrieveSetupIntent};
 use stripe_payment::payment_method::{DetachPaymentMethod, RetrievePaymentMethod};
-use stripe_shared::SetupIntentStatus;
+use stripe_shared::{SetupIntentAllowedPaymentMethodTypes, SetupIntentStatus};
 
 pub use super::charging::{ChargeOutcome, OffSessionCharge, RefundSummary};
+use super::transport::Key;
 use super::{PaymentsError, StripeAccount};
-
-pub(super) fn idempotent(key: &str) -> Result<RequestStrategy, PaymentsError> {
-    IdempotencyKey::new(key)
-        .map(RequestStrategy::Idempotent)
-        .map_err(|e| PaymentsError::Unavailable(format!("bad idempotency key: {e}")))
-}
 
 /// A saved card as we keep it: ids plus what a person recognises.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,10 +85,13 @@ impl StripeAccount {
         if let Some(email) = email {
             request = request.email(email);
         }
-        let customer = request
-            .customize()
-            .request_strategy(idempotent(idempotency_key)?)
-            .send(self.client())
+        let customer = self
+            .transport
+            .send(
+                "create customer",
+                &request,
+                Some(Key::Caller(idempotency_key)),
+            )
             .await?;
         Ok(customer.id.to_string())
     }
@@ -109,19 +102,20 @@ impl StripeAccount {
         customer_id: &str,
         idempotency_key: &str,
     ) -> Result<SetupIntentSummary, PaymentsError> {
-        let intent = CreateSetupIntent::new()
+        let request = CreateSetupIntent::new()
             .customer(customer_id)
             .usage(CreateSetupIntentUsage::OffSession)
-            // Cards only, never a redirect: a server-side confirm then needs no return_url.
-            .automatic_payment_methods(CreateSetupIntentAutomaticPaymentMethods {
-                enabled: true,
-                allow_redirects: Some(
-                    CreateSetupIntentAutomaticPaymentMethodsAllowRedirects::Never,
-                ),
-            })
-            .customize()
-            .request_strategy(idempotent(idempotency_key)?)
-            .send(self.client())
+            // Cards only (`payment_method_types=[card]`): the Payment Element then offers
+            // neither Link nor a bank account, whose saved method would not be a card we can
+            // show and charge, and no method that redirects.
+            .allowed_payment_method_types(vec![SetupIntentAllowedPaymentMethodTypes::Card]);
+        let intent = self
+            .transport
+            .send(
+                "create setup intent",
+                &request,
+                Some(Key::Caller(idempotency_key)),
+            )
             .await?;
         Ok(setup_summary(intent))
     }
@@ -130,8 +124,11 @@ impl StripeAccount {
         &self,
         id: &str,
     ) -> Result<SetupIntentSummary, PaymentsError> {
+        let request = RetrieveSetupIntent::new(id);
         Ok(setup_summary(
-            RetrieveSetupIntent::new(id).send(self.client()).await?,
+            self.transport
+                .send("retrieve setup intent", &request, None)
+                .await?,
         ))
     }
 
@@ -139,8 +136,10 @@ impl StripeAccount {
         &self,
         payment_method_id: &str,
     ) -> Result<Option<CardSummary>, PaymentsError> {
-        let pm = RetrievePaymentMethod::new(payment_method_id)
-            .send(self.client())
+        let request = RetrievePaymentMethod::new(payment_method_id);
+        let pm = self
+            .transport
+            .send("retrieve payment method", &request, None)
             .await?;
         Ok(card_summary(&pm))
     }
@@ -177,24 +176,26 @@ impl StripeAccount {
         metadata: &[(&str, &str)],
         idempotency_key: &str,
     ) -> Result<SetupIntentSummary, PaymentsError> {
-        let intent = CreateSetupIntent::new()
+        let request = CreateSetupIntent::new()
             .customer(customer_id)
             .usage(CreateSetupIntentUsage::OffSession)
-            .automatic_payment_methods(CreateSetupIntentAutomaticPaymentMethods {
-                enabled: true,
-                allow_redirects: Some(
-                    CreateSetupIntentAutomaticPaymentMethodsAllowRedirects::Never,
-                ),
-            })
+            // Cards only (`payment_method_types=[card]`): the Payment Element then offers
+            // neither Link nor a bank account, whose saved method would not be a card we can
+            // show and charge, and no method that redirects.
+            .allowed_payment_method_types(vec![SetupIntentAllowedPaymentMethodTypes::Card])
             .metadata(
                 metadata
                     .iter()
                     .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
                     .collect::<std::collections::HashMap<_, _>>(),
+            );
+        let intent = self
+            .transport
+            .send(
+                "create setup intent",
+                &request,
+                Some(Key::Caller(idempotency_key)),
             )
-            .customize()
-            .request_strategy(idempotent(idempotency_key)?)
-            .send(self.client())
             .await?;
         Ok(setup_summary(intent))
     }
@@ -204,7 +205,12 @@ impl StripeAccount {
         &self,
         id: &str,
     ) -> Result<Option<OwnedSetupIntent>, PaymentsError> {
-        match RetrieveSetupIntent::new(id).send(self.client()).await {
+        let request = RetrieveSetupIntent::new(id);
+        match self
+            .transport
+            .send("retrieve setup intent", &request, None)
+            .await
+        {
             Ok(si) => Ok(Some(OwnedSetupIntent {
                 customer_id: si.customer.as_ref().map(|c| c.id().to_string()),
                 metadata: si.metadata.clone().unwrap_or_default(),
@@ -221,8 +227,10 @@ impl StripeAccount {
         &self,
         payment_method_id: &str,
     ) -> Result<Detached, PaymentsError> {
-        match DetachPaymentMethod::new(payment_method_id)
-            .send(self.client())
+        let detach = DetachPaymentMethod::new(payment_method_id);
+        match self
+            .transport
+            .send("detach payment method", &detach, Some(Key::PerCall))
             .await
         {
             Ok(_) => Ok(Detached::Now),
@@ -230,8 +238,10 @@ impl StripeAccount {
             // Stripe refuses to detach a card that is not attached; ask it whether that is the
             // reason rather than trusting the wording of the error.
             Err(stripe::StripeError::Stripe(api, 400)) => {
-                match RetrievePaymentMethod::new(payment_method_id)
-                    .send(self.client())
+                let request = RetrievePaymentMethod::new(payment_method_id);
+                match self
+                    .transport
+                    .send("retrieve payment method", &request, None)
                     .await
                 {
                     Ok(pm) if pm.customer.is_none() => Ok(Detached::AlreadyGone),

@@ -48,6 +48,8 @@ impl ServerSetup {
             .env("APP__STRIPE__API_BASE", &self.stripe_base)
             // Patient: the charge below must still be waiting for Stripe when it is killed.
             .env("APP__STRIPE__REQUEST_TIMEOUT_MS", "60000")
+            // …and a request timeout longer than such a Stripe call with its retries.
+            .env("APP__SERVER__REQUEST_TIMEOUT_MS", "240000")
             .env("APP__STRIPE__RECONCILE_AFTER_SECS", "0")
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())

@@ -21,6 +21,7 @@ mod scale_out;
 mod security;
 mod smtp_sink;
 mod stripe_connection;
+mod stripe_faults;
 mod unsettled_charges;
 mod webhook_claims;
 mod webhooks;

@@ -331,11 +331,15 @@ async fn a_failed_detach_leaves_the_card_on_file_and_remove_can_be_retried() {
     let card = shop.add_card("pm_card_visa").await.id;
     let pm = app.payment_option(&card).await.stripe_payment_method_id;
 
-    app.emulator.inject_fault(Fault::new(
-        Method::POST,
-        "/v1/payment_methods/*/detach",
-        FaultKind::Status(500),
-    ));
+    // Down for longer than the call's retries.
+    app.emulator.inject_fault(
+        Fault::new(
+            Method::POST,
+            "/v1/payment_methods/*/detach",
+            FaultKind::Status(500),
+        )
+        .times(3),
+    );
     let failed = shop.remove_card(&card, "").await.unwrap_err();
     assert_eq!(failed.status, StatusCode::BAD_GATEWAY);
     assert_eq!(failed.code(), "STRIPE_UNAVAILABLE");
@@ -385,4 +389,90 @@ async fn concurrent_saves_and_switches_leave_one_card_and_one_default() {
             .count();
         assert_eq!(defaults, 1);
     }
+}
+
+#[tokio::test]
+async fn a_staff_card_whose_browser_closed_before_saving_is_recorded_from_the_webhook_once() {
+    let app = spawn_app().await;
+    let shop = app
+        .merchant_with_customer("Closed Tab Tours")
+        .connected(Stripe::PastedKeysWithWebhooks)
+        .await;
+    let setup = shop.start_payment_option().await;
+    // Stripe.js confirmed the card, then the tab closed: no save_payment_option call.
+    let confirmed = shop.confirm_at_stripe(&setup, "pm_card_visa").await;
+    assert_eq!(confirmed["status"], "succeeded");
+    assert!(
+        app.emulator
+            .wait_for_webhooks(std::time::Duration::from_secs(10))
+            .await
+    );
+
+    let profile = shop.profile().await;
+    let [card] = profile.cards.payment_options.as_slice() else {
+        panic!("one card on file: {:?}", profile.cards.payment_options);
+    };
+    assert_eq!(card.card.last4, "4242");
+    assert!(card.is_default);
+    assert_eq!(card.added_by, "Added by Owner Name");
+    let row = app.payment_option(&card.id).await;
+    assert_eq!(row.source, CardSource::Staff);
+    assert_eq!(row.stripe_payment_method_id, confirmed["payment_method"]);
+    assert_eq!(shop.activity().await, ["Added Visa •••• 4242"]);
+
+    // The browser's save arrives late (a retry, a slow network): the same card, nothing new.
+    let saved = shop
+        .save_payment_option(&setup.setup_intent_id)
+        .await
+        .unwrap();
+    assert_eq!(saved.id, card.id);
+    assert_eq!(app.count("payment_options").await, 1);
+    assert_eq!(shop.activity().await.len(), 1);
+}
+
+/// An object as "Stripe" holds it, read with the merchant's secret key.
+async fn at_stripe(app: &crate::world::TestApp, secret_key: &str, path: &str) -> Value {
+    let response = reqwest::Client::new()
+        .get(format!("{}{path}", app.emulator_base))
+        .basic_auth(secret_key, Some(""))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json().await.unwrap()
+}
+
+/// On real Stripe, automatic payment methods let the Payment Element offer Link or a bank
+/// account, whose saved method is no card: every intent we make allows cards only.
+#[tokio::test]
+async fn every_intent_we_create_takes_cards_only() {
+    let app = spawn_app().await;
+    let shop = app
+        .merchant_with_customer("Card Only Tours")
+        .connected(Stripe::PastedKeys)
+        .await;
+    let card_only = |intent: &Value| {
+        assert_eq!(intent["payment_method_types"], serde_json::json!(["card"]));
+        assert_eq!(intent["automatic_payment_methods"], Value::Null, "{intent}");
+    };
+    let sk = shop.secret_key();
+
+    let staff_setup = shop.start_payment_option().await;
+    let path = format!("/v1/setup_intents/{}", staff_setup.setup_intent_id);
+    card_only(&at_stripe(&app, sk, &path).await);
+
+    let token = shop.send_and_read_link().await;
+    let page = app.open_link(&token).await.card_page().await.unwrap();
+    let link_setup = page.setup.client_secret.split("_secret_").next().unwrap();
+    card_only(&at_stripe(&app, sk, &format!("/v1/setup_intents/{link_setup}")).await);
+
+    shop.confirm_at_stripe(&staff_setup, "pm_card_visa").await;
+    let card = shop
+        .save_payment_option(&staff_setup.setup_intent_id)
+        .await
+        .unwrap();
+    shop.charge(&card.id, "12", None).await.unwrap();
+    let charge = app.charges().await.remove(0);
+    let payment_intent = charge.stripe_payment_intent_id.unwrap();
+    card_only(&at_stripe(&app, sk, &format!("/v1/payment_intents/{payment_intent}")).await);
 }

@@ -202,30 +202,26 @@ async fn saved_card(db: &impl ConnectionTrait, link: &Link) -> Result<Option<Car
 
 /// From `setup_intent.succeeded`: completes the card request that owns this SetupIntent, if any
 /// (Stripe is asked again rather than trusting the event's copy, so order does not matter).
+/// `false` when no card request owns it (it may be a card entered by staff).
 pub async fn complete_from_webhook(
     state: &AppState,
     connection: &StripeConnection,
     merchant_id: &str,
     setup_intent_id: &str,
-) -> Result<(), AppError> {
+) -> Result<bool, AppError> {
     let Some(link) = links::find_by_setup_intent(&state.db, merchant_id, setup_intent_id).await?
     else {
-        tracing::info!(
-            merchant_id,
-            setup_intent_id,
-            "setup_intent.succeeded for no card request"
-        );
-        return Ok(());
+        return Ok(false);
     };
     if link.status == LinkStatus::Completed {
-        return Ok(());
+        return Ok(true);
     }
     let account = connection.account(state)?;
     let intent = account.retrieve_setup_intent(setup_intent_id).await?;
     if let SetupState::Succeeded { payment_method_id } = intent.state {
         record_completion(state, &account, &link, &payment_method_id).await?;
     }
-    Ok(())
+    Ok(true)
 }
 
 /// Records the card once: the link is used up with a conditional UPDATE, and only the caller

@@ -5,8 +5,8 @@ use sea_orm::TransactionTrait;
 
 use super::dto::{PaymentOptionSetup, PaymentOptionView};
 use super::service::{Added, NewCard, add_card, find_by_payment_method};
-use super::view::{card_label, existing_view, one_view};
-use crate::entities::new_id;
+use super::view::{card_label, existing_view};
+use crate::entities::{new_id, payment_option};
 use crate::error::AppError;
 use crate::features::activity::service::{self as activity, Actor};
 use crate::features::auth::service::Authenticated;
@@ -24,6 +24,7 @@ use crate::states::{ActivityKind, CardSource};
 /// (a card request's SetupIntent is completed by its link, never from here).
 const METADATA_SOURCE: &str = "source";
 const METADATA_CUSTOMER: &str = "customer_id";
+const METADATA_STAFF: &str = "added_by_staff_id";
 
 // ---------------------------------------------------------------------------------------------
 // Create Payment Option
@@ -49,7 +50,7 @@ pub async fn start(
             &[
                 (METADATA_SOURCE, CardSource::Staff.as_str()),
                 (METADATA_CUSTOMER, &customer.id),
-                ("added_by_staff_id", &auth.staff_user_id),
+                (METADATA_STAFF, &auth.staff_user_id),
             ],
             &format!("cof-staff-setup-{}", new_id()),
         )
@@ -91,27 +92,122 @@ pub async fn save(
     }
     let connection = connection::require(state, merchant_id).await?;
     let account = connection.account(state)?;
-    let (merchant_ref, customer_ref) = (MerchantId(merchant_id), CustomerId(&customer.id));
     let payment_method_id =
         staff_setup_result(&account, setup_intent_id, stripe_customer, &customer.id).await?;
-    if let Some(existing) = find_by_payment_method(db, merchant_id, &payment_method_id).await? {
-        return existing_view(db, merchant_ref, customer_ref, existing).await;
+    let option = record_staff_card(
+        state,
+        &account,
+        StaffCard {
+            merchant_id,
+            customer_id: &customer.id,
+            staff_user_id: &auth.staff_user_id,
+            payment_method_id: &payment_method_id,
+        },
+    )
+    .await?;
+    existing_view(
+        db,
+        MerchantId(merchant_id),
+        CustomerId(&customer.id),
+        option,
+    )
+    .await
+}
+
+/// From `setup_intent.succeeded` for a SetupIntent that no card request owns: the card of a
+/// Create Payment Option whose browser closed between `confirmSetup` and [`save`]. Stripe is asked
+/// (the event's copy is not trusted) and the SetupIntent's metadata, written by [`start`], names
+/// the customer and the staff member; the card is then recorded exactly as [`save`] records it.
+/// Whichever of the two comes first puts the card on file; the other finds it there.
+pub async fn save_from_webhook(
+    state: &AppState,
+    connection: &connection::StripeConnection,
+    merchant_id: &str,
+    setup_intent_id: &str,
+) -> Result<(), AppError> {
+    let account = connection.account(state)?;
+    let Some(intent) = account.find_setup_intent(setup_intent_id).await? else {
+        return Ok(());
+    };
+    let meta = |key: &str| intent.metadata.get(key).map(String::as_str);
+    let (Some(customer_id), Some(staff_user_id)) = (meta(METADATA_CUSTOMER), meta(METADATA_STAFF))
+    else {
+        tracing::info!(
+            merchant_id,
+            setup_intent_id,
+            "setup_intent.succeeded of no card flow of ours"
+        );
+        return Ok(());
+    };
+    if meta(METADATA_SOURCE) != Some(CardSource::Staff.as_str()) {
+        return Ok(());
+    }
+    let customer =
+        match find_model(&state.db, MerchantId(merchant_id), CustomerId(customer_id)).await {
+            Err(AppError::NotFound) => None,
+            other => Some(other?),
+        };
+    let Some(customer) = customer
+        .filter(|c| c.stripe_customer_id.is_some() && c.stripe_customer_id == intent.customer_id)
+    else {
+        tracing::warn!(
+            merchant_id,
+            setup_intent_id,
+            "staff SetupIntent of an unknown customer"
+        );
+        return Ok(());
+    };
+    let SetupState::Succeeded { payment_method_id } = intent.state else {
+        return Ok(());
+    };
+    let staff_card = StaffCard {
+        merchant_id,
+        customer_id: &customer.id,
+        staff_user_id,
+        payment_method_id: &payment_method_id,
+    };
+    record_staff_card(state, &account, staff_card).await?;
+    Ok(())
+}
+
+/// A confirmed Create Payment Option card: whose, entered by whom.
+struct StaffCard<'a> {
+    merchant_id: &'a str,
+    customer_id: &'a str,
+    staff_user_id: &'a str,
+    payment_method_id: &'a str,
+}
+
+/// Puts a staff member's card on file once, with its activity entry and a live update; a card
+/// already on file (the browser's save and the webhook both got here) is returned as it is. The
+/// row may belong to another customer only if Stripe's ids were reused: the caller's view of it
+/// then says "not found".
+async fn record_staff_card(
+    state: &AppState,
+    account: &StripeAccount,
+    new: StaffCard<'_>,
+) -> Result<payment_option::Model, AppError> {
+    let db = &state.db;
+    let (merchant_ref, customer_ref) = (MerchantId(new.merchant_id), CustomerId(new.customer_id));
+    if let Some(existing) =
+        find_by_payment_method(db, new.merchant_id, new.payment_method_id).await?
+    {
+        return Ok(existing);
     }
     let card = account
-        .retrieve_card(&payment_method_id)
+        .retrieve_card(new.payment_method_id)
         .await?
         .ok_or_else(|| AppError::internal("saved payment method is not a card"))?;
-
     let txn = db.begin().await?;
     let added = add_card(
         &txn,
         NewCard {
             id: new_id(),
-            merchant_id,
-            customer_id: &customer.id,
+            merchant_id: new.merchant_id,
+            customer_id: new.customer_id,
             card: &card,
             source: CardSource::Staff,
-            added_by_staff_id: Some(&auth.staff_user_id),
+            added_by_staff_id: Some(new.staff_user_id),
             card_request_id: None,
         },
     )
@@ -120,30 +216,28 @@ pub async fn save(
         Added::New(option) => option,
         Added::AlreadyOnFile(existing) => {
             txn.rollback().await?;
-            return existing_view(db, merchant_ref, customer_ref, existing).await;
+            return Ok(existing);
         }
-        // Only another customer's row could hold this payment method: not ours to show.
         Added::Conflict => {
             txn.rollback().await?;
-            let existing = find_by_payment_method(db, merchant_id, &payment_method_id)
+            return find_by_payment_method(db, new.merchant_id, new.payment_method_id)
                 .await?
-                .ok_or(AppError::NotFound)?;
-            return existing_view(db, merchant_ref, customer_ref, existing).await;
+                .ok_or(AppError::NotFound);
         }
     };
     activity::record(
         &txn,
         merchant_ref,
         customer_ref,
-        Actor::Staff(&auth.staff_user_id),
+        Actor::Staff(new.staff_user_id),
         ActivityKind::CardAdded,
         format!("Added {}", card_label(&option)),
     )
     .await?;
     txn.commit().await?;
     live::publish(merchant_ref, customer_ref);
-    tracing::info!(payment_option_id = %option.id, customer_id = %customer.id, "card added by staff");
-    one_view(db, merchant_ref, customer_ref, option).await
+    tracing::info!(payment_option_id = %option.id, customer_id = %new.customer_id, "card added by staff");
+    Ok(option)
 }
 
 /// The payment method a Create Payment Option SetupIntent saved. Stripe says whose SetupIntent

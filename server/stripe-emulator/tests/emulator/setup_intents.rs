@@ -283,3 +283,42 @@ async fn browser_creates_payment_method_then_confirms_with_it() {
     assert_eq!(refused.status, 400);
     assert_eq!(refused.error()["param"], "client_secret");
 }
+
+#[tokio::test]
+async fn automatic_payment_methods_and_explicit_types_together_are_refused_as_stripe_does() {
+    let env = env().await;
+    let customer = env.customer().await;
+    for path in ["/v1/setup_intents", "/v1/payment_intents"] {
+        for types in ["payment_method_types[]", "allowed_payment_method_types[]"] {
+            let both = env
+                .post(
+                    &env.sk,
+                    path,
+                    &[
+                        ("customer", customer.as_str()),
+                        ("amount", "1000"),
+                        ("currency", "usd"),
+                        ("automatic_payment_methods[enabled]", "true"),
+                        (types, "card"),
+                    ]
+                    .into_iter()
+                    .filter(|(k, _)| {
+                        path.contains("payment_intents") || !matches!(*k, "amount" | "currency")
+                    })
+                    .collect::<Vec<_>>(),
+                )
+                .await;
+            assert_eq!(both.status, 400, "{path} {types}: {}", both.json);
+            let error = both.error();
+            assert_eq!(error["type"], "invalid_request_error");
+            assert_eq!(error["param"], "automatic_payment_methods");
+            assert_eq!(
+                error["message"],
+                "You may only specify one of these parameters: automatic_payment_methods, payment_method_types."
+            );
+        }
+    }
+    // Nothing was made.
+    let listed = env.get(&env.sk, "/v1/setup_intents").await;
+    assert_eq!(listed.json["data"], serde_json::json!([]));
+}
