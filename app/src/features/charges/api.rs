@@ -11,6 +11,8 @@ use crate::error::AppError;
 /// response finds the same charge instead of charging again. `amount` is what a person typed, in
 /// the merchant's currency. `confirm_duplicate` (from **Charge anyway**) names the unsettled
 /// charge of the same amount the merchant was warned about.
+// The arguments are the Charge form's fields, posted flat as an HTML form posts them.
+#[allow(clippy::too_many_arguments)]
 #[server(endpoint = "charge_payment_option")]
 pub async fn charge_payment_option(
     customer_id: String,
