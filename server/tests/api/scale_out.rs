@@ -126,6 +126,7 @@ async fn charge(browser: &Browser, card: &payment_option::Model) -> ChargeView {
             booking_id: None,
             request_key: fresh_key(),
             send_receipt: Some("on".to_owned()),
+            confirm_duplicate: None,
         })
         .await
         .unwrap()
@@ -243,11 +244,9 @@ async fn two_instances_on_one_postgres_send_each_email_handle_each_event_and_set
         return;
     }
     let (database_url, _database) = test_database().await;
-    let emulator = Emulator::start(EmulatorConfig {
-        bind: "127.0.0.1:0".parse().unwrap(),
-    })
-    .await
-    .unwrap();
+    let emulator = Emulator::start(EmulatorConfig::in_memory("127.0.0.1:0".parse().unwrap()))
+        .await
+        .unwrap();
     let smtp = SmtpSink::start().await;
     let shared = Shared {
         database_url: database_url.clone(),
