@@ -58,7 +58,7 @@ async fn both_kinds_of_link_migrate_with_their_purpose_and_nothing_is_lost() {
     insert_link(&db, "card-request", "completed", None).await;
     insert_link(&db, "confirm-payment", "pending", Some("ch1")).await;
 
-    Migrator::up(&db, None).await.expect("migration 0008");
+    Migrator::up(&db, Some(1)).await.expect("migration 0008");
     let links = rows(
         &db,
         "SELECT id, purpose, status, token_hash FROM customer_links ORDER BY id",

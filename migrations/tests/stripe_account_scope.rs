@@ -96,7 +96,7 @@ async fn saved_stripe_ids_get_the_account_of_their_merchants_connection() {
     card(&db, "connected", "connected").await;
     card(&db, "offline", "offline").await;
 
-    Migrator::up(&db, None).await.expect("migration 0009");
+    Migrator::up(&db, Some(1)).await.expect("migration 0009");
     assert_eq!(
         rows(
             &db,
