@@ -335,7 +335,10 @@ pub(super) fn RetryableAlert(error: LastError, pending: Memo<bool>) -> impl Into
             .get()
             .filter(|e| !matches!(e, AppError::PossibleDuplicateCharge { .. }));
         error.map(|e| {
-            let retry = matches!(e, AppError::StripeUnavailable | AppError::Request { .. });
+            let retry = matches!(
+                e,
+                AppError::StripeUnavailable | AppError::TimedOut | AppError::Request { .. }
+            );
             view! {
                 <div class="alert charges-alert" role="alert">
                     <p>{e.user_message()}</p>
