@@ -12,8 +12,8 @@ use crate::error::AppError;
 /// the merchant's currency. `confirm_duplicate` (from **Charge anyway**) names the unsettled
 /// charge of the same amount the merchant was warned about.
 // The arguments are the Charge form's fields, posted flat as an HTML form posts them.
-#[allow(clippy::too_many_arguments)]
 #[server(endpoint = "charge_payment_option")]
+#[allow(clippy::too_many_arguments)]
 pub async fn charge_payment_option(
     customer_id: String,
     payment_option_id: String,
