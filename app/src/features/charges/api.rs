@@ -1,6 +1,11 @@
 //! Server functions of charges and refunds. Merchant functions resolve the signed-in staff
 //! member first; the confirm page's functions resolve the link from its page cookie.
 
+// `charge_payment_option`'s arguments are the Charge form's fields, posted flat as an HTML form
+// posts them. The allowance is for the whole file because `#[server]` also generates functions
+// with those arguments that an attribute on the function does not reach.
+#![allow(clippy::too_many_arguments)]
+
 use leptos::prelude::*;
 
 use super::dto::ChargeView;
@@ -11,9 +16,7 @@ use crate::error::AppError;
 /// response finds the same charge instead of charging again. `amount` is what a person typed, in
 /// the merchant's currency. `confirm_duplicate` (from **Charge anyway**) names the unsettled
 /// charge of the same amount the merchant was warned about.
-// The arguments are the Charge form's fields, posted flat as an HTML form posts them.
 #[server(endpoint = "charge_payment_option")]
-#[allow(clippy::too_many_arguments)]
 pub async fn charge_payment_option(
     customer_id: String,
     payment_option_id: String,
