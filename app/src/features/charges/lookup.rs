@@ -6,11 +6,11 @@
 //! Stripe's dashboard before charging again — never "declined", which invites a second charge.
 
 use chrono::{Duration as Span, Utc};
+use sea_orm::TransactionTrait;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
 
 use super::parse::{NEVER_SENT, currency_of};
-use super::settle::settle;
+use super::settle::{close_charge, settle};
 use crate::entities::charge;
 use crate::error::AppError;
 use crate::features::activity::service::{self as activity, Actor};
@@ -68,23 +68,23 @@ pub(super) async fn settle_by_lookup(
 /// `pending → unknown`, once, with an activity entry telling the merchant what to do.
 async fn mark_unknown(state: &AppState, row: &charge::Model, why: &str) -> Result<(), AppError> {
     tracing::error!(charge_id = %row.id, why, "charge outcome unknown; the merchant must check Stripe");
-    let now = Utc::now();
     let txn = state.db.begin().await?;
-    let won = charge::Entity::update_many()
-        .col_expr(charge::Column::Status, Expr::value(ChargeStatus::Unknown))
-        .col_expr(
-            charge::Column::FailureMessage,
-            Expr::value(why.chars().take(500).collect::<String>()),
-        )
-        .col_expr(charge::Column::UpdatedAt, Expr::value(now))
-        .col_expr(charge::Column::SettledAt, Expr::value(now))
-        .filter(charge::Column::Id.eq(row.id.as_str()))
-        .filter(charge::Column::Status.eq(ChargeStatus::Pending))
-        .exec(&txn)
-        .await?
-        .rows_affected
-        == 1;
-    if !won {
+    // From pending only: a charge that moved on meanwhile (a webhook) is known after all.
+    let left = close_charge(
+        &txn,
+        &row.id,
+        &[ChargeStatus::Pending],
+        ChargeStatus::Unknown,
+        Utc::now(),
+        |update| {
+            update.col_expr(
+                charge::Column::FailureMessage,
+                Expr::value(why.chars().take(500).collect::<String>()),
+            )
+        },
+    )
+    .await?;
+    if left.is_none() {
         txn.rollback().await?;
         return Ok(());
     }

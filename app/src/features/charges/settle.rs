@@ -302,8 +302,8 @@ async fn keep_payment_intent(
 }
 
 /// Moves an open charge (`pending` or `requires_action`) to the final state `to`, with the
-/// columns `set` adds, in one conditional UPDATE per open state. Returns the state it left, or
-/// `None` when the charge was no longer open (another caller settled it first).
+/// columns `set` adds. Returns the state it left, or `None` when the charge was no longer open
+/// (another caller settled it first).
 async fn close_open_charge(
     txn: &impl ConnectionTrait,
     charge_id: &str,
@@ -311,7 +311,22 @@ async fn close_open_charge(
     now: chrono::DateTime<Utc>,
     set: impl Fn(sea_orm::UpdateMany<charge::Entity>) -> sea_orm::UpdateMany<charge::Entity>,
 ) -> Result<Option<ChargeStatus>, AppError> {
-    for from in [ChargeStatus::Pending, ChargeStatus::RequiresAction] {
+    let open = [ChargeStatus::Pending, ChargeStatus::RequiresAction];
+    close_charge(txn, charge_id, &open, to, now, set).await
+}
+
+/// Moves a charge that is in one of `from` to the final state `to`, with the columns `set` adds,
+/// in one conditional UPDATE per state in `from`: whoever settles it first wins, the others
+/// change nothing. Returns the state it left, or `None` when it was in none of them.
+pub(super) async fn close_charge(
+    txn: &impl ConnectionTrait,
+    charge_id: &str,
+    from: &[ChargeStatus],
+    to: ChargeStatus,
+    now: chrono::DateTime<Utc>,
+    set: impl Fn(sea_orm::UpdateMany<charge::Entity>) -> sea_orm::UpdateMany<charge::Entity>,
+) -> Result<Option<ChargeStatus>, AppError> {
+    for &from in from {
         let update = charge::Entity::update_many()
             .col_expr(charge::Column::Status, Expr::value(to))
             .col_expr(charge::Column::UpdatedAt, Expr::value(now))
