@@ -32,6 +32,13 @@ pub struct PaymentOptionView {
     pub unusable: Option<String>,
 }
 
+impl PaymentOptionView {
+    /// Whether Charge may offer it: not expired, and usable with the merchant's Stripe account.
+    pub fn can_be_charged(&self) -> bool {
+        self.expiry != ExpiryState::Expired && self.unusable.is_none()
+    }
+}
+
 /// What Stripe.js needs to mount the Payment Element in the merchant app for a new card.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PaymentOptionSetup {

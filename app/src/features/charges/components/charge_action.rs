@@ -1,14 +1,15 @@
 use leptos::prelude::*;
 
 use super::{ChargeLauncher, ChargeTarget};
-use crate::features::payment_options::dto::{ExpiryState, PaymentOptionView};
+use crate::features::payment_options::dto::PaymentOptionView;
 
 /// The Actions panel's Charge button: where focus returns when the dialog closes, even after a
 /// refresh drew the button again.
 pub const CHARGE_BUTTON_ID: &str = "charge-action";
 
 /// Why the customer cannot be charged now: no payment connection (the profile's reason), or no
-/// card that has not expired. `None` when Charge can open.
+/// card that can be charged (not expired, saved in the connected account). `None` when Charge
+/// can open.
 pub fn charge_blocked_reason(
     payments_blocked_reason: Option<&str>,
     payment_options: &[PaymentOptionView],
@@ -16,7 +17,7 @@ pub fn charge_blocked_reason(
     payments_blocked_reason.map(str::to_owned).or_else(|| {
         (!payment_options
             .iter()
-            .any(|o| o.expiry != ExpiryState::Expired))
+            .any(PaymentOptionView::can_be_charged))
         .then(|| "Add a card first".to_owned())
     })
 }
@@ -59,6 +60,7 @@ pub fn ChargeAction(
 mod tests {
     use super::*;
     use crate::cards::CardView;
+    use crate::features::payment_options::dto::ExpiryState;
 
     fn card(expiry: ExpiryState) -> PaymentOptionView {
         PaymentOptionView {
@@ -94,6 +96,12 @@ mod tests {
         );
         assert_eq!(
             charge_blocked_reason(None, &[]).as_deref(),
+            Some("Add a card first")
+        );
+        let mut other_account = card(ExpiryState::Valid);
+        other_account.unusable = Some("Saved in another Stripe account.".into());
+        assert_eq!(
+            charge_blocked_reason(None, &[other_account]).as_deref(),
             Some("Add a card first")
         );
         let not_connected = "Connect MioPay (Stripe) in Settings first.";

@@ -9,9 +9,7 @@ use super::{CHARGE_BUTTON_ID, ChargeLauncher, ChargeTarget};
 use crate::error::AppError;
 use crate::features::charges::api::ChargePaymentOption;
 use crate::features::charges::dto::ChargeView;
-use crate::features::payment_options::dto::{
-    CardsOnFile, ExpiryState, PaymentOptionView, WithCards,
-};
+use crate::features::payment_options::dto::{CardsOnFile, PaymentOptionView, WithCards};
 use crate::money::Currency;
 use crate::states::ChargeStatus;
 use crate::ui::dialog::{CloseButton, Dialog};
@@ -79,7 +77,8 @@ struct ChargeForm {
     booking_id: String,
     amount: String,
     description: String,
-    /// `(payment option id, label)` of the cards that can be charged.
+    /// `(payment option id, label)` of the cards that can be charged (not expired, and saved in
+    /// the connected Stripe account).
     cards: Vec<(String, String)>,
     selected_card: Option<String>,
     can_email_receipt: bool,
@@ -98,7 +97,7 @@ impl ChargeForm {
             .map(|p| {
                 p.payment_options
                     .iter()
-                    .filter(|o| o.expiry != ExpiryState::Expired)
+                    .filter(|o| o.can_be_charged())
                     .collect()
             })
             .unwrap_or_default();

@@ -3,6 +3,7 @@
 use super::*;
 use crate::cards::CardView;
 use crate::features::bookings::dto::BookingView;
+use crate::features::payment_options::dto::ExpiryState;
 
 fn option(id: &str, last4: &str, is_default: bool, expiry: ExpiryState) -> PaymentOptionView {
     PaymentOptionView {
@@ -116,4 +117,26 @@ fn nothing_to_charge_says_why() {
         form.blocked.as_deref(),
         Some("Connect MioPay (Stripe) in Settings first.")
     );
+}
+
+#[test]
+fn a_card_saved_in_another_stripe_account_is_not_offered_even_as_the_default() {
+    let mut other_account = option("po1", "4242", true, ExpiryState::Valid);
+    other_account.unusable = Some("Saved in another Stripe account.".into());
+    let p = payments(vec![
+        other_account.clone(),
+        option("po2", "4444", false, ExpiryState::Valid),
+    ]);
+    let form = ChargeForm::new(&ChargeTarget::Customer, "c1".into(), false, Some(&p));
+    assert_eq!(form.selected_card.as_deref(), Some("po2"));
+    assert_eq!(form.cards.len(), 1);
+
+    let only_other = payments(vec![other_account]);
+    let form = ChargeForm::new(
+        &ChargeTarget::Customer,
+        "c1".into(),
+        false,
+        Some(&only_other),
+    );
+    assert_eq!(form.blocked.as_deref(), Some("Add a card first"));
 }
