@@ -70,9 +70,19 @@ pub async fn refund(
         return resume_refund(state, existing).await;
     };
     let account = connection.account(state)?;
-    send_refund(state, &account, &refund_row, &payment_intent_id).await?;
+    answered_or_pending(send_refund(state, &account, &refund_row, &payment_intent_id).await)?;
     let row = reload(db, &row.id).await?;
     charge_view(db, &row).await
+}
+
+/// Stripe not answering is no error the merchant should act on: the refund stays pending, the
+/// reconciler completes it (it reads before it ever sends again), and the form shows it pending
+/// in Payments — not "try again", which would only resume the same refund anyway.
+fn answered_or_pending(sent: Result<(), AppError>) -> Result<(), AppError> {
+    match sent {
+        Err(AppError::StripeUnavailable) => Ok(()),
+        other => other,
+    }
 }
 
 /// A refund as the form asked for it: `amount` `None` means whatever is left.
@@ -215,7 +225,7 @@ async fn find_refund_by_request_key(
 /// path as the reconciler: read, and send only what Stripe never got).
 async fn resume_refund(state: &AppState, row: refund::Model) -> Result<ChargeView, AppError> {
     if row.status == RefundStatus::Pending {
-        reconcile_refund(state, &row).await?;
+        answered_or_pending(reconcile_refund(state, &row).await)?;
     }
     let charge_row = reload(&state.db, &row.charge_id).await?;
     charge_view(&state.db, &charge_row).await

@@ -53,6 +53,11 @@ fn finished_message(before: &ChargeView, after: &ChargeView) -> Option<String> {
         Some(r) if r.status == RefundStatus::Succeeded => {
             Some(format!("Refunded {} to {}", r.amount_text, after.card))
         }
+        Some(r) if r.status == RefundStatus::Pending => Some(format!(
+            "The refund of {} is pending: Stripe has not answered yet. It completes on its own \
+             and shows under Payments.",
+            r.amount_text
+        )),
         Some(r) => Some(format!("{}: {}", r.status_label, r.amount_text)),
         None => Some(format!("Refunded {} in all", after.refunded_text)),
     }
@@ -206,7 +211,10 @@ mod tests {
         let pending = charge(vec![refund("re1", RefundStatus::Pending, "Refund pending")]);
         assert_eq!(
             finished_message(&charge(Vec::new()), &pending).as_deref(),
-            Some("Refund pending: $10.00")
+            Some(
+                "The refund of $10.00 is pending: Stripe has not answered yet. It completes on \
+                 its own and shows under Payments."
+            )
         );
     }
 
