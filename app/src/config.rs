@@ -30,6 +30,8 @@ pub struct Config {
     pub demo: DemoConfig,
     pub stripe: StripeConfig,
     pub session: SessionConfig,
+    #[serde(default)]
+    pub retention: RetentionConfig,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -137,6 +139,37 @@ impl StripeConfig {
 
 /// The `stripe.api_base` value that means "the in-process emulator".
 pub const EMULATOR_API_BASE: &str = "emulator";
+
+/// How long content that holds secrets is kept once it has done its job.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct RetentionConfig {
+    /// Days after which the bodies of sent (or finally failed) emails are deleted: they carried
+    /// live links. The row stays, so Notifications still show what was sent and when.
+    pub email_body_days: u32,
+    /// Days after which a processed Stripe event's payload (it may hold client secrets) is
+    /// deleted. The row stays: it is what makes a redelivery a no-op.
+    pub stripe_event_payload_days: u32,
+}
+
+impl Default for RetentionConfig {
+    fn default() -> Self {
+        Self {
+            email_body_days: 30,
+            stripe_event_payload_days: 30,
+        }
+    }
+}
+
+impl RetentionConfig {
+    pub fn email_bodies(&self) -> chrono::Duration {
+        chrono::Duration::days(i64::from(self.email_body_days))
+    }
+
+    pub fn stripe_event_payloads(&self) -> chrono::Duration {
+        chrono::Duration::days(i64::from(self.stripe_event_payload_days))
+    }
+}
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct SessionConfig {

@@ -84,6 +84,11 @@ impl SecretBox {
         Ok(format!("{PREFIX}{}", STANDARD.encode(out)))
     }
 
+    /// Whether `value` has the shape [`SecretBox::seal`] gives (it may still not open).
+    pub fn is_sealed(value: &str) -> bool {
+        value.starts_with(PREFIX)
+    }
+
     pub fn open(&self, sealed: &str, context: &str) -> Result<SecretString, CryptoError> {
         let encoded = sealed.strip_prefix(PREFIX).ok_or(CryptoError::Unseal)?;
         let bytes = STANDARD.decode(encoded).map_err(|_| CryptoError::Unseal)?;

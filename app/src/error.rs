@@ -73,6 +73,10 @@ pub enum AppError {
         /// `YYYY-MM-DD HH:MM UTC`.
         at: String,
     },
+    /// **Retry** on an email that must not go out again; `reason` says why (it was not failed,
+    /// or the link it carried was used, replaced or has expired).
+    #[error("email cannot be retried")]
+    CannotRetry { reason: String },
     #[error("something went wrong (ref {reference})")]
     Internal { reference: String },
     /// The server gave up on a request that took too long (a backstop: Stripe's own calls give
@@ -112,6 +116,7 @@ impl AppError {
             Self::LinkUnavailable { .. } => "LINK_UNAVAILABLE",
             Self::SetupIncomplete => "SETUP_INCOMPLETE",
             Self::PossibleDuplicateCharge { .. } => "POSSIBLE_DUPLICATE_CHARGE",
+            Self::CannotRetry { .. } => "CANNOT_RETRY",
             Self::Internal { .. } => "INTERNAL",
             Self::TimedOut => "TIMED_OUT",
             Self::Request { .. } => "REQUEST",
@@ -159,6 +164,7 @@ impl AppError {
                 "A charge of {amount_text} to this customer from {at} is not settled yet \
                  ({status_label}). Charging again may charge them twice: check Payments first."
             ),
+            Self::CannotRetry { reason } => reason.clone(),
             Self::Internal { reference } => format!("Something went wrong (ref {reference})."),
             Self::TimedOut => "This is taking too long. Please try again in a moment.".into(),
             Self::Request { .. } => {
@@ -192,6 +198,7 @@ impl AppError {
             Self::LinkExpired { .. } | Self::LinkUsed { .. } | Self::LinkRevoked { .. } => 410,
             Self::SetupIncomplete | Self::LinkUnavailable { .. } => 409,
             Self::PossibleDuplicateCharge { .. } => 409,
+            Self::CannotRetry { .. } => 409,
             Self::Internal { .. } => 500,
             Self::TimedOut => 503,
             Self::Request { .. } => 400,

@@ -5,9 +5,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use app::config::{Config, Mode};
+use app::config::{Config, Mode, RetentionConfig};
 use app::crypto::SecretBox;
-use app::features::notifications::outbox::{Mailer, spawn_worker};
+use app::features::notifications::outbox::{self, Mailer, spawn_worker};
 use app::state::AppState;
 use app::{App, shell};
 use axum::Router;
@@ -129,12 +129,12 @@ impl Application {
         if let Some(bridge) = self.live_bridge {
             bridge.spawn();
         }
-        spawn_housekeeping(self.state.db.clone());
+        spawn_housekeeping(self.state.db.clone(), self.state.config.retention.clone());
         // Charges and refunds left unsettled by a crash or a lost answer are settled first thing.
         app::features::charges::reconciler::spawn(self.state.clone(), shutdown_signal());
         if self.state.config.smtp.worker {
-            let mailer =
-                Mailer::from_config(&self.state.config.smtp).map_err(std::io::Error::other)?;
+            let mailer = Mailer::from_config(&self.state.config.smtp, self.state.secrets.clone())
+                .map_err(std::io::Error::other)?;
             spawn_worker(self.state.db.clone(), Arc::new(mailer), shutdown_signal());
         }
         axum::serve(
@@ -215,11 +215,23 @@ async fn shutdown_signal() {
     app::live::shut_down();
 }
 
-fn spawn_housekeeping(db: DatabaseConnection) {
+fn spawn_housekeeping(db: DatabaseConnection, retention: RetentionConfig) {
     tokio::spawn(async move {
         let mut every_hour = tokio::time::interval(Duration::from_secs(3600));
         loop {
             every_hour.tick().await;
+            let now = chrono::Utc::now();
+            match outbox::purge_bodies(&db, now, retention.email_bodies()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(emails = n, "deleted the bodies of old emails"),
+                Err(err) => tracing::warn!(error = %err, "could not delete old email bodies"),
+            }
+            match crate::webhooks::purge_payloads(&db, now, retention.stripe_event_payloads()).await
+            {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(events = n, "deleted the payloads of old Stripe events"),
+                Err(err) => tracing::warn!(error = %err, "could not delete old event payloads"),
+            }
             if let Err(err) = app::features::auth::service::purge_expired_sessions(&db).await {
                 tracing::warn!(error = %err, "could not purge expired sessions");
             }

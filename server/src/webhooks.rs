@@ -21,7 +21,9 @@ use axum::extract::Path;
 use axum::http::{HeaderMap, StatusCode};
 use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, Set,
+};
 use secrecy::ExposeSecret;
 
 /// How long a delivery's claim on an event lasts. Longer than any handler run (each Stripe call
@@ -72,30 +74,42 @@ pub async fn receive(
     Path(merchant_id): Path<String>,
     headers: HeaderMap,
     body: Bytes,
-) -> StatusCode {
+) -> Answer {
     match handle(&state, &merchant_id, &headers, &body).await {
-        Ok(status) => status,
+        Ok(answer) => answer,
         Err(err) => {
             tracing::error!(merchant_id, error = %err, "webhook not processed");
             // 5xx: Stripe will deliver it again later.
-            StatusCode::INTERNAL_SERVER_ERROR
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Not processed: deliver it again later.",
+            )
         }
     }
 }
+
+/// The status Stripe acts on, and a sentence for whoever reads the delivery in Stripe's dashboard.
+type Answer = (StatusCode, &'static str);
+
+/// An unknown merchant and a bad signature get the same answer: nothing tells which ids exist.
+const REFUSED_SIGNATURE: Answer = (
+    StatusCode::BAD_REQUEST,
+    "Refused: the Stripe-Signature does not match this endpoint's signing secret.",
+);
 
 async fn handle(
     state: &AppState,
     merchant_id: &str,
     headers: &HeaderMap,
     body: &[u8],
-) -> Result<StatusCode, app::error::AppError> {
+) -> Result<Answer, app::error::AppError> {
     // An unknown merchant and a bad signature look the same from outside.
     let Some(connection) = connection::load(state, merchant_id).await? else {
         tracing::warn!(
             merchant_id,
             "webhook for a merchant without a Stripe connection"
         );
-        return Ok(StatusCode::BAD_REQUEST);
+        return Ok(REFUSED_SIGNATURE);
     };
     let signature = headers
         .get("stripe-signature")
@@ -108,21 +122,27 @@ async fn handle(
         Utc::now().timestamp(),
     ) {
         tracing::warn!(merchant_id, %reason, "webhook refused");
-        return Ok(StatusCode::BAD_REQUEST);
+        return Ok(REFUSED_SIGNATURE);
     }
     let Ok(head) = serde_json::from_slice::<EventHead>(body) else {
         tracing::warn!(merchant_id, "signed webhook body is not a Stripe event");
-        return Ok(StatusCode::BAD_REQUEST);
+        return Ok((
+            StatusCode::BAD_REQUEST,
+            "Refused: the signed body is not a Stripe event.",
+        ));
     };
     let claim = match claim(state, merchant_id, &head, body).await? {
         Claim::Ours(until) => until,
         Claim::Processed => {
             tracing::info!(merchant_id, event_id = %head.id, "duplicate webhook ignored");
-            return Ok(StatusCode::OK);
+            return Ok((StatusCode::OK, "Already processed."));
         }
         Claim::Busy => {
             tracing::info!(merchant_id, event_id = %head.id, "webhook being processed by another delivery");
-            return Ok(StatusCode::CONFLICT);
+            return Ok((
+                StatusCode::CONFLICT,
+                "Being processed by another delivery: deliver it again later.",
+            ));
         }
     };
     // A task of its own: when Stripe gives up waiting and closes the connection, the handler
@@ -135,7 +155,7 @@ async fn handle(
         claim,
     ));
     task.await.map_err(app::error::AppError::internal)??;
-    Ok(StatusCode::OK)
+    Ok((StatusCode::OK, "Processed."))
 }
 
 /// Where an event stands for this delivery.
@@ -204,6 +224,23 @@ async fn claim(
     } else {
         Claim::Busy
     })
+}
+
+/// Empties the payloads of events processed before `now - retention`: they may hold client
+/// secrets, and once processed nothing reads them. The rows stay, so a late redelivery is still
+/// recognised as processed. Returns how many were emptied.
+pub async fn purge_payloads(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    retention: chrono::Duration,
+) -> Result<u64, app::error::AppError> {
+    let purged = stripe_event::Entity::update_many()
+        .col_expr(stripe_event::Column::Payload, Expr::value(""))
+        .filter(stripe_event::Column::ProcessedAt.lt(now - retention))
+        .filter(stripe_event::Column::Payload.ne(""))
+        .exec(db)
+        .await?;
+    Ok(purged.rows_affected)
 }
 
 async fn stored(

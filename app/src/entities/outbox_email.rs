@@ -26,6 +26,8 @@ pub struct Model {
     #[sea_orm(column_type = "Text", nullable)]
     pub last_error: Option<String>,
     pub sent_at: Option<DateTimeUtc>,
+    /// When the merchant last retried it after it failed; the retry time counts from here.
+    pub requeued_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

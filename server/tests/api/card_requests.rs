@@ -16,7 +16,7 @@ use serde_json::Value;
 use crate::world::{
     AppError, CardSource, ConnectDemoStripe, DisconnectStripe, EmailKind, EmailState, LinkStatus,
     LoadCardPage, MAX_GUESSES_PER_CLIENT, NotificationState, SendCardRequest, Stripe,
-    UpdateCardLinkValidity, WEBHOOK_SECRET, eventually, link_digest, mailer, outbox, spawn_app,
+    UpdateCardLinkValidity, WEBHOOK_SECRET, eventually, link_digest, outbox, spawn_app,
 };
 
 #[tokio::test]
@@ -331,7 +331,7 @@ async fn smtp_down_then_up_delivers_the_request_once_and_notifications_show_the_
         .await;
     shop.send_card_request("").await.unwrap();
     app.smtp.busy_next(2);
-    let mailer = mailer(&app.smtp.url());
+    let mailer = app.mailer(&app.smtp.url());
     let mut at = Utc::now();
     for _ in 0..2 {
         outbox::run_once(&app.db, &mailer, at).await.unwrap();
@@ -653,4 +653,37 @@ async fn a_link_of_a_merchant_who_disconnected_stripe_says_so() {
             merchant_name: "Paused Tours".to_owned()
         }
     );
+}
+
+/// RELIABILITY R8: the link token goes out in the email and nowhere else — not in any log line
+/// of the whole way from Send Email to the saved card, at any level.
+#[tokio::test]
+async fn the_link_token_is_never_logged() {
+    let logs = crate::world::CapturedLogs::start();
+    let app = spawn_app().await;
+    let shop = app
+        .merchant_with_customer("Quiet Tours")
+        .connected(Stripe::Demo)
+        .await;
+    let token = shop.send_and_read_link().await;
+    let customer = app.open_link(&token).await;
+    let page = customer.card_page().await.unwrap();
+    customer.confirm_card(&page, "pm_card_visa").await;
+    customer.complete_card_setup().await.unwrap();
+    // A wrong token too: the guess is logged, never what was guessed.
+    let other_last = if token.ends_with('A') { 'B' } else { 'A' };
+    let wrong = format!("{}{other_last}", &token[..42]);
+    app.browser().get_page(&format!("/pay/{wrong}")).await;
+
+    let logged = logs.text();
+    assert!(
+        logged.contains("/pay"),
+        "requests are logged: {logged:.400}"
+    );
+    for secret in [&token, &wrong] {
+        assert!(
+            !logged.contains(secret.as_str()),
+            "a token in the log:\n{logged}"
+        );
+    }
 }

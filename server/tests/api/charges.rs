@@ -363,7 +363,10 @@ async fn authentication_required_emails_a_confirm_link_and_the_customer_complete
     assert_eq!(app.payment_intent_posts().len(), 1);
 
     // The customer opens the link (as the emailed token would) and sees the payment.
-    let token = app.link_in(&emails[0].body_text);
+    let token = app
+        .links_in_emails(EmailKind::PaymentConfirmation)
+        .await
+        .remove(0);
     let customer = app.open_link(&token).await;
     let page = customer.card_page().await.unwrap();
     let payment = page.payment.as_ref().expect("a payment to confirm");
@@ -565,7 +568,10 @@ async fn resend_link_replaces_the_confirm_link_and_a_card_request_leaves_it_alon
         .await;
     shop.charge(&card, "45", Some(&booking)).await.unwrap();
     let charge_id = app.charges().await[0].id.clone();
-    let first = app.link_in(&app.emails_of_kind(EmailKind::PaymentConfirmation).await[0].body_text);
+    let first = app
+        .links_in_emails(EmailKind::PaymentConfirmation)
+        .await
+        .remove(0);
 
     // Asking the same customer for another card is another matter: the confirm link still works.
     shop.send_card_request("").await.unwrap();
@@ -577,9 +583,10 @@ async fn resend_link_replaces_the_confirm_link_and_a_card_request_leaves_it_alon
     assert_eq!(resent, "jane@example.com");
     let emails = app.emails_of_kind(EmailKind::PaymentConfirmation).await;
     assert_eq!(emails.len(), 2);
-    let second = emails
-        .iter()
-        .map(|email| app.link_in(&email.body_text))
+    let second = app
+        .links_in_emails(EmailKind::PaymentConfirmation)
+        .await
+        .into_iter()
         .find(|token| *token != first)
         .expect("the second email has its own link");
     let old = app.open_link(&first).await;
@@ -637,8 +644,10 @@ async fn a_failed_challenge_keeps_the_charge_waiting_and_a_second_try_pays_it_on
     let card = shop.card_on_file("pm_card_authenticationRequired").await;
     let waiting = shop.charge(&card, "35", None).await.unwrap();
     assert_eq!(waiting.status, ChargeStatus::RequiresAction);
-    let emails = app.emails_of_kind(EmailKind::PaymentConfirmation).await;
-    let token = app.link_in(&emails[0].body_text);
+    let token = app
+        .links_in_emails(EmailKind::PaymentConfirmation)
+        .await
+        .remove(0);
     let customer = app.open_link(&token).await;
     let page = customer.card_page().await.unwrap();
 

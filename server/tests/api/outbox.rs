@@ -8,9 +8,7 @@ use app::entities::outbox_email;
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 
-use crate::world::{
-    AppError, EmailKind, EmailState, MAIL_FROM, TestApp, mailer, outbox, spawn_app,
-};
+use crate::world::{AppError, EmailKind, EmailState, MAIL_FROM, TestApp, outbox, spawn_app};
 
 fn email(merchant_id: &str, from_name: &str, subject: &str) -> outbox::NewEmail {
     outbox::NewEmail {
@@ -54,6 +52,7 @@ async fn a_queued_email_is_delivered_once_with_its_stored_message_id() {
     let merchant = app.merchant("Acme Hair").await.id;
     let id = outbox::enqueue(
         &app.db,
+        &app.state.secrets,
         email(&merchant, "Acme Hair", "Add a card for Acme Hair"),
     )
     .await
@@ -62,7 +61,7 @@ async fn a_queued_email_is_delivered_once_with_its_stored_message_id() {
     assert_eq!(queued.state, EmailState::Queued);
     assert!(queued.message_id.starts_with('<') && queued.message_id.ends_with('>'));
 
-    let mailer = mailer(&sink.url());
+    let mailer = app.mailer(&sink.url());
     assert_eq!(
         outbox::run_once(&app.db, &mailer, Utc::now())
             .await
@@ -125,10 +124,14 @@ async fn smtp_down_then_back_delivers_exactly_once_with_the_attempts_recorded() 
     let app = spawn_app().await;
     let sink = &app.smtp;
     let merchant = app.merchant("Down Salon").await.id;
-    let id = outbox::enqueue(&app.db, email(&merchant, "Down Salon", "Hello"))
-        .await
-        .unwrap();
-    let down = mailer(&dead_url().await);
+    let id = outbox::enqueue(
+        &app.db,
+        &app.state.secrets,
+        email(&merchant, "Down Salon", "Hello"),
+    )
+    .await
+    .unwrap();
+    let down = app.mailer(&dead_url().await);
     let mut now: DateTime<Utc> = Utc::now();
 
     // Connection refused.
@@ -160,7 +163,7 @@ async fn smtp_down_then_back_delivers_exactly_once_with_the_attempts_recorded() 
     // The server is back but first drops the connection, then answers 421 twice.
     sink.drop_next(1);
     sink.busy_next(2);
-    let up = mailer(&sink.url());
+    let up = app.mailer(&sink.url());
     for attempts in 3..=5 {
         now += hour(1);
         assert_eq!(outbox::run_once(&app.db, &up, now).await.unwrap(), 1);
@@ -186,10 +189,14 @@ async fn smtp_down_then_back_delivers_exactly_once_with_the_attempts_recorded() 
 async fn a_transient_failure_gives_up_once_the_retry_time_is_over() {
     let app = spawn_app().await;
     let merchant = app.merchant("Gone Salon").await.id;
-    let id = outbox::enqueue(&app.db, email(&merchant, "Gone Salon", "Hello"))
-        .await
-        .unwrap();
-    let down = mailer(&dead_url().await);
+    let id = outbox::enqueue(
+        &app.db,
+        &app.state.secrets,
+        email(&merchant, "Gone Salon", "Hello"),
+    )
+    .await
+    .unwrap();
+    let down = app.mailer(&dead_url().await);
     let created = row(&app, &id).await.created_at;
     let mut now = Utc::now();
     assert_eq!(outbox::run_once(&app.db, &down, now).await.unwrap(), 1);
@@ -219,10 +226,14 @@ async fn a_permanent_rejection_marks_the_email_failed_without_retrying() {
     let sink = &app.smtp;
     sink.reject_recipients();
     let merchant = app.merchant("Reject Salon").await.id;
-    let id = outbox::enqueue(&app.db, email(&merchant, "Reject Salon", "Hello"))
-        .await
-        .unwrap();
-    let mailer = mailer(&sink.url());
+    let id = outbox::enqueue(
+        &app.db,
+        &app.state.secrets,
+        email(&merchant, "Reject Salon", "Hello"),
+    )
+    .await
+    .unwrap();
+    let mailer = app.mailer(&sink.url());
     let now = Utc::now();
     assert_eq!(outbox::run_once(&app.db, &mailer, now).await.unwrap(), 1);
     let failed = row(&app, &id).await;
@@ -255,7 +266,13 @@ async fn line_breaks_in_subject_or_sender_name_are_refused_at_enqueue() {
         ("Evil\r\nBcc: victim@example.com", "Hi", "from_name"),
         ("Evil\rX", "Hi", "from_name"),
     ] {
-        match outbox::enqueue(&app.db, email(&merchant, from_name, subject)).await {
+        match outbox::enqueue(
+            &app.db,
+            &app.state.secrets,
+            email(&merchant, from_name, subject),
+        )
+        .await
+        {
             Err(AppError::Validation { errors }) => assert_eq!(errors[0].field, field),
             other => panic!("expected a validation error for {field}, got {other:?}"),
         }
@@ -272,13 +289,14 @@ async fn two_workers_racing_deliver_each_email_exactly_once() {
     for n in 0..12 {
         let id = outbox::enqueue(
             &app.db,
+            &app.state.secrets,
             email(&merchant, "Race Salon", &format!("Email {n}")),
         )
         .await
         .unwrap();
         ids.push(id);
     }
-    let mailer = Arc::new(mailer(&sink.url()));
+    let mailer = Arc::new(app.mailer(&sink.url()));
     let now = Utc::now();
     let (db1, db2) = (app.db.clone(), app.db.clone());
     let (m1, m2) = (mailer.clone(), mailer.clone());
@@ -308,9 +326,13 @@ async fn an_expired_lease_is_taken_over_and_resent_with_the_same_message_id() {
     let app = spawn_app().await;
     let sink = &app.smtp;
     let merchant = app.merchant("Crash Salon").await.id;
-    let id = outbox::enqueue(&app.db, email(&merchant, "Crash Salon", "Hello"))
-        .await
-        .unwrap();
+    let id = outbox::enqueue(
+        &app.db,
+        &app.state.secrets,
+        email(&merchant, "Crash Salon", "Hello"),
+    )
+    .await
+    .unwrap();
     let now = Utc::now();
     // A worker claimed the row and died mid-send.
     let mut claimed: outbox_email::ActiveModel = row(&app, &id).await.into();
@@ -318,7 +340,7 @@ async fn an_expired_lease_is_taken_over_and_resent_with_the_same_message_id() {
     claimed.attempts = Set(1);
     claimed.lease_until = Set(Some(now + chrono::Duration::seconds(60)));
     claimed.update(&app.db).await.unwrap();
-    let mailer = mailer(&sink.url());
+    let mailer = app.mailer(&sink.url());
 
     // While the lease holds, nobody else touches it.
     assert_eq!(outbox::run_once(&app.db, &mailer, now).await.unwrap(), 0);
@@ -342,10 +364,14 @@ async fn an_smtp_outage_longer_than_eight_attempts_does_not_fail_the_email() {
     let app = spawn_app().await;
     let sink = &app.smtp;
     let merchant = app.merchant("Patient Salon").await.id;
-    let id = outbox::enqueue(&app.db, email(&merchant, "Patient Salon", "Hello"))
-        .await
-        .unwrap();
-    let down = mailer(&dead_url().await);
+    let id = outbox::enqueue(
+        &app.db,
+        &app.state.secrets,
+        email(&merchant, "Patient Salon", "Hello"),
+    )
+    .await
+    .unwrap();
+    let down = app.mailer(&dead_url().await);
     // Down for five hours: an attempt every 20 minutes, each one due (the backoff stops growing
     // at 15 minutes).
     let mut now = Utc::now();
@@ -359,7 +385,7 @@ async fn an_smtp_outage_longer_than_eight_attempts_does_not_fail_the_email() {
     }
     // Back: delivered once.
     assert_eq!(
-        outbox::run_once(&app.db, &mailer(&sink.url()), now)
+        outbox::run_once(&app.db, &app.mailer(&sink.url()), now)
             .await
             .unwrap(),
         1

@@ -89,3 +89,96 @@ async fn malformed_bodies_get_a_client_error_without_side_effects() {
     }
     assert_eq!(app.count("customers").await, 0);
 }
+
+/// Every table and its row count: what "nothing stored" is checked against.
+async fn row_counts(app: &crate::world::TestApp) -> Vec<(String, i64)> {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+    let backend = app.db.get_database_backend();
+    let list = match backend {
+        DbBackend::Postgres => {
+            "SELECT tablename AS name FROM pg_tables WHERE schemaname = current_schema()"
+        }
+        _ => "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+    };
+    let tables = app
+        .db
+        .query_all_raw(Statement::from_string(backend, list))
+        .await
+        .unwrap();
+    let mut counts = Vec::new();
+    for table in tables {
+        let name: String = table.try_get("", "name").unwrap();
+        counts.push((name.clone(), app.count(&format!("\"{name}\"")).await));
+    }
+    counts.sort();
+    counts
+}
+
+/// RELIABILITY R18 over every door at once: each server function the app registers, and the
+/// plain routes that take input, get malformed, oversized, wrongly typed and non-UTF-8 bodies,
+/// signed in and not. Each answer is a 4xx with something a person can act on, and nothing is
+/// stored anywhere.
+#[tokio::test]
+async fn every_server_function_and_route_refuses_bad_bodies_and_stores_nothing() {
+    let app = spawn_app().await;
+    let merchant = app
+        .merchant_with_customer("Door Tours")
+        .connected(crate::world::Stripe::PastedKeys)
+        .await;
+    let anonymous = app.browser();
+    let before = row_counts(&app).await;
+    let huge = format!("notes={}", "x".repeat(200 * 1024));
+    let bodies: [(&str, Vec<u8>); 5] = [
+        ("application/x-www-form-urlencoded", b"%%%=&&=%ZZ".to_vec()),
+        (
+            "application/x-www-form-urlencoded",
+            b"\xff\xfe\xfd=\xc3\x28".to_vec(),
+        ),
+        ("application/x-www-form-urlencoded", huge.into_bytes()),
+        ("application/json", b"{\"customer_id\": [1, 2], ".to_vec()),
+        ("text/plain", b"\x00\x01\x02".to_vec()),
+    ];
+    // These take no arguments: there is no body to get wrong (and running them would sign the
+    // merchant out or change the connection).
+    let takes_nothing = [
+        "/api/connect_demo_stripe",
+        "/api/current_session",
+        "/api/disconnect_stripe",
+        "/api/get_settings",
+        "/api/sign_out",
+    ];
+    let mut paths: Vec<String> = leptos::server_fn::axum::server_fn_paths()
+        .map(|(path, _)| path.to_owned())
+        .filter(|path| !takes_nothing.contains(&path.as_str()))
+        .collect();
+    paths.sort();
+    assert!(paths.len() >= 20, "the app's server functions: {paths:?}");
+    paths.push(format!("/webhooks/stripe/{}", merchant.id));
+    paths.push("/webhooks/stripe/no-such-merchant".to_owned());
+    let mut server_errors = Vec::new();
+    for path in &paths {
+        for (content_type, body) in &bodies {
+            for client in [&merchant.client, &anonymous.client] {
+                let response = client
+                    .post(format!("{}{path}", app.address))
+                    .header("content-type", *content_type)
+                    .header("stripe-signature", "t=1,v1=00")
+                    .body(body.clone())
+                    .send()
+                    .await
+                    .unwrap();
+                let status = response.status();
+                let text = response.text().await.unwrap_or_default();
+                if !status.is_client_error() || text.trim().is_empty() {
+                    server_errors.push(format!("{path} ({content_type}): {status} {text:.120}"));
+                }
+            }
+        }
+    }
+    assert!(
+        server_errors.is_empty(),
+        "answers that were not a 4xx with a reason:\n{}",
+        server_errors.join("\n")
+    );
+    assert_eq!(row_counts(&app).await, before, "nothing stored");
+}

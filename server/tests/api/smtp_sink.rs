@@ -90,6 +90,11 @@ impl SmtpSink {
         self.inner.lock().unwrap().reject_rcpt = true;
     }
 
+    /// Accept recipients again (the mail server is fixed).
+    pub fn accept_recipients(&self) {
+        self.inner.lock().unwrap().reject_rcpt = false;
+    }
+
     pub fn messages(&self) -> Vec<Received> {
         self.inner.lock().unwrap().messages.clone()
     }

@@ -142,3 +142,70 @@ async fn events_from_stripe_reach_the_merchants_webhook_endpoint() {
     .await;
     assert_eq!(app.count("stripe_events").await, 1);
 }
+
+/// RELIABILITY R5: an event signed for one merchant and sent to another's endpoint (each with a
+/// signing secret of its own) is refused and stores nothing; the refusal is logged with why, and
+/// the log holds nothing of the payload (client secrets) nor of either secret.
+#[tokio::test]
+async fn a_misdirected_event_is_refused_and_logged_without_its_secrets() {
+    let logs = crate::world::CapturedLogs::start();
+    let app = spawn_app().await;
+    let (alpha, beta) = (
+        app.merchant("Alpha Hooks").await,
+        app.merchant("Beta Hooks").await,
+    );
+    for (merchant, secret) in [
+        (&alpha, "whsec_alpha_own_secret"),
+        (&beta, "whsec_beta_own_secret"),
+    ] {
+        let (pk, sk) = crate::world::test_keys();
+        merchant.connect_stripe(&pk, &sk, secret).await.unwrap();
+    }
+    let body = json!({
+        "id": "evt_alpha",
+        "object": "event",
+        "type": "customer.created",
+        "created": 1_700_000_000,
+        "livemode": false,
+        "data": { "object": { "id": "cus_123", "object": "customer",
+            "metadata": { "note": "seti_123_secret_TOPSECRETVALUE" } } }
+    })
+    .to_string();
+    let for_alpha = sign(body.as_bytes(), "whsec_alpha_own_secret", now());
+
+    assert_eq!(
+        app.deliver_webhook(&beta.id, &body, &for_alpha).await,
+        StatusCode::BAD_REQUEST
+    );
+    let signed_junk = "not json but seti_123_secret_TOPSECRETVALUE";
+    let junk_for_beta = sign(signed_junk.as_bytes(), "whsec_beta_own_secret", now());
+    assert_eq!(
+        app.deliver_webhook(&beta.id, signed_junk, &junk_for_beta)
+            .await,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(app.count("stripe_events").await, 0);
+
+    let logged = logs.text();
+    assert!(logged.contains("webhook refused"), "{logged}");
+    assert!(
+        logged.contains(&beta.id),
+        "the log names whose endpoint: {logged}"
+    );
+    assert!(
+        logged.contains("signed webhook body is not a Stripe event"),
+        "{logged}"
+    );
+    for secret in [
+        "TOPSECRETVALUE",
+        "whsec_alpha_own_secret",
+        "whsec_beta_own_secret",
+    ] {
+        assert!(!logged.contains(secret), "{secret} in the log:\n{logged}");
+    }
+    // The same event at its own merchant's endpoint is taken.
+    assert_eq!(
+        app.deliver_webhook(&alpha.id, &body, &for_alpha).await,
+        StatusCode::OK
+    );
+}

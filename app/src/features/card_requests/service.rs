@@ -83,7 +83,7 @@ pub async fn send(
     let revoked =
         links::revoke_card_requests(&txn, MerchantId(merchant_id), CustomerId(&customer.id))
             .await?;
-    let outbox_id = outbox::enqueue(&txn, new_email).await?;
+    let outbox_id = outbox::enqueue(&txn, &state.secrets, new_email).await?;
     let link = links::issue(
         &txn,
         NewLink {
@@ -322,6 +322,7 @@ async fn enqueue_saved_notice(
     let bodies = email.render()?;
     outbox::enqueue(
         txn,
+        &state.secrets,
         outbox::NewEmail::about_customer(
             &merchant,
             &customer.id,

@@ -72,6 +72,7 @@ pub(super) async fn send_confirmation_link(
     let staff = staff_recipient(txn, &row.created_by_staff_id).await?;
     let outbox_id = outbox::enqueue(
         txn,
+        &state.secrets,
         outbox::NewEmail {
             reply_to: staff.map(|(_, address)| address),
             ..outbox::NewEmail::about_customer(
@@ -202,6 +203,7 @@ pub(super) async fn finish_confirmation(
     let bodies = email.render()?;
     outbox::enqueue(
         txn,
+        &state.secrets,
         outbox::NewEmail::about_customer(
             merchant,
             &customer.id,

@@ -12,6 +12,7 @@ use sea_orm::{
 use super::confirmation::{finish_confirmation, send_confirmation_link};
 use super::emails::ReceiptEmail;
 use super::parse::{NEVER_SENT, currency_of, decline_reason};
+use crate::crypto::SecretBox;
 use crate::entities::{booking, charge, merchant, payment_option};
 use crate::error::AppError;
 use crate::features::activity::service::{self as activity, Actor};
@@ -168,7 +169,15 @@ async fn succeeded(step: &Step<'_>, payment_intent_id: String) -> Result<bool, A
     )
     .await?;
     if row.send_receipt {
-        enqueue_receipt(txn, step.merchant, row, step.amount_text, &card).await?;
+        enqueue_receipt(
+            txn,
+            &step.state.secrets,
+            step.merchant,
+            row,
+            step.amount_text,
+            &card,
+        )
+        .await?;
     }
     if from == ChargeStatus::RequiresAction {
         finish_confirmation(step.state, txn, step.merchant, row, step.amount_text, None).await?;
@@ -354,6 +363,7 @@ pub(super) async fn card_of(
 
 async fn enqueue_receipt(
     txn: &impl ConnectionTrait,
+    secrets: &SecretBox,
     merchant: &merchant::Model,
     row: &charge::Model,
     amount_text: &str,
@@ -380,6 +390,7 @@ async fn enqueue_receipt(
     let bodies = email.render()?;
     outbox::enqueue(
         txn,
+        secrets,
         outbox::NewEmail::about_customer(
             merchant,
             &customer.id,

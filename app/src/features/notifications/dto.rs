@@ -13,6 +13,8 @@ pub struct NotificationView {
     /// The state as a person reads it: "Sent — accepted by the mail server", "Failed: …".
     pub state_label: String,
     pub attempts: i32,
+    /// Failed, and nothing it carried stops it going out again: the item offers **Retry**.
+    pub can_retry: bool,
     /// Times of the steps that happened, oldest first: ("Queued", "2026-11-29 14:03 UTC"), …
     pub timeline: Vec<(String, String)>,
 }

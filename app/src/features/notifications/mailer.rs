@@ -10,8 +10,9 @@ use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{Address, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use secrecy::ExposeSecret;
 
-use super::outbox::{RETRY_FOR, SMTP_TIMEOUT};
+use super::outbox::{BodyPart, RETRY_FOR, SMTP_TIMEOUT, open_body};
 use crate::config::SmtpConfig;
+use crate::crypto::SecretBox;
 use crate::entities::outbox_email;
 use crate::error::AppError;
 
@@ -34,6 +35,8 @@ pub struct Mailer {
     from: Address,
     /// How long the outbox retries an email this mailer cannot deliver for a transient reason.
     retry_for: Duration,
+    /// Opens the sealed bodies (the app's master key).
+    secrets: SecretBox,
 }
 
 impl std::fmt::Debug for Mailer {
@@ -44,12 +47,16 @@ impl std::fmt::Debug for Mailer {
 }
 
 impl Mailer {
-    pub fn from_config(config: &SmtpConfig) -> Result<Self, AppError> {
-        Ok(
-            Self::new(config.url.expose_secret(), &config.from, SMTP_TIMEOUT)?.retrying_for(
-                Duration::from_secs(config.retry_for_hours.max(1).saturating_mul(3600)),
-            ),
-        )
+    pub fn from_config(config: &SmtpConfig, secrets: SecretBox) -> Result<Self, AppError> {
+        Ok(Self::new(
+            config.url.expose_secret(),
+            &config.from,
+            SMTP_TIMEOUT,
+            secrets,
+        )?
+        .retrying_for(Duration::from_secs(
+            config.retry_for_hours.max(1).saturating_mul(3600),
+        )))
     }
 
     /// Retries transient failures for `retry_for` from the email's creation (default
@@ -64,8 +71,14 @@ impl Mailer {
     }
 
     /// `url`: `smtp://host:port` (plain), `smtp+starttls://…` or `smtps://…`, optionally with
-    /// `user:password@`. `from`: the envelope sender and the address in From.
-    pub fn new(url: &str, from: &str, timeout: Duration) -> Result<Self, AppError> {
+    /// `user:password@`. `from`: the envelope sender and the address in From. `secrets` opens
+    /// the bodies [`super::outbox::enqueue`] sealed.
+    pub fn new(
+        url: &str,
+        from: &str,
+        timeout: Duration,
+        secrets: SecretBox,
+    ) -> Result<Self, AppError> {
         let bad = |what: &str| AppError::internal(format!("smtp configuration: {what}"));
         let url = url::Url::parse(url).map_err(|_| bad("smtp.url is not a URL"))?;
         let host = url
@@ -110,12 +123,23 @@ impl Mailer {
             transport: builder.build(),
             from,
             retry_for: RETRY_FOR,
+            secrets,
         })
     }
 
     /// The message exactly as it goes out. lettre's builder assembles and encodes every header.
     pub fn message(&self, row: &outbox_email::Model) -> Result<Message, SendError> {
         let permanent = |what: &str| SendError::Permanent(what.to_owned());
+        let body = |part, stored| {
+            open_body(&self.secrets, &row.id, part, stored).ok_or_else(|| {
+                permanent(
+                    "the email's content is no longer available (deleted after the retention \
+                     period, or sealed under another master key)",
+                )
+            })
+        };
+        let text = body(BodyPart::Text, &row.body_text)?;
+        let html = body(BodyPart::Html, &row.body_html)?;
         let to: Address = row
             .recipient
             .parse()
@@ -137,12 +161,12 @@ impl Mailer {
                     .singlepart(
                         SinglePart::builder()
                             .header(ContentType::TEXT_PLAIN)
-                            .body(row.body_text.clone()),
+                            .body(text),
                     )
                     .singlepart(
                         SinglePart::builder()
                             .header(ContentType::TEXT_HTML)
-                            .body(row.body_html.clone()),
+                            .body(html),
                     ),
             )
             .map_err(|_| permanent("the message could not be built"))

@@ -6,9 +6,13 @@
 //! instances never send the same row at the same time, sends each, and records the outcome:
 //! `sent`, back to `queued` with exponential backoff (capped at 15 min) and jitter after a
 //! transient failure, or `failed` after a permanent one (SMTP 5xx) or once the retry time
-//! ([`RETRY_FOR`], 48 h) is over — an SMTP outage of hours loses no email. A worker that dies mid-send
-//! leaves its lease to expire and another takes the row over: at-least-once, with the Message-ID
-//! fixed at enqueue so the resend is recognisably the same message.
+//! ([`RETRY_FOR`], 48 h) is over — an SMTP outage of hours loses no email. The merchant can put a
+//! failed email back in the queue ([`requeue_failed`]), with the whole retry time again. A worker
+//! that dies mid-send leaves its lease to expire and another takes the row over: at-least-once,
+//! with the Message-ID fixed at enqueue so the resend is recognisably the same message.
+//!
+//! The bodies are sealed at rest (they carry live links) and deleted once the email is long done
+//! with ([`purge_bodies`]).
 
 use std::future::Future;
 use std::sync::Arc;
@@ -21,9 +25,11 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DatabaseConnection,
     EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
+use secrecy::ExposeSecret;
 use tokio::sync::Notify;
 
 use super::template::Bodies;
+use crate::crypto::SecretBox;
 use crate::domain::EmailAddress;
 use crate::entities::new_id;
 use crate::entities::{merchant, outbox_email};
@@ -87,7 +93,14 @@ impl NewEmail {
 
 /// Writes the email to the outbox (inside the caller's transaction when `conn` is one) and returns
 /// its id. Poke [`wake_worker`] after the commit to send it without waiting for the next poll.
-pub async fn enqueue<C: ConnectionTrait>(conn: &C, email: NewEmail) -> Result<String, AppError> {
+///
+/// The bodies are sealed with `secrets` (bound to the row): they carry live links, and only a
+/// token's digest may be at rest. The mailer opens them to send.
+pub async fn enqueue<C: ConnectionTrait>(
+    conn: &C,
+    secrets: &SecretBox,
+    email: NewEmail,
+) -> Result<String, AppError> {
     reject_header_breaks("from_name", &email.from_name)?;
     reject_header_breaks("subject", &email.subject)?;
     if email.from_name.trim().is_empty() {
@@ -109,8 +122,8 @@ pub async fn enqueue<C: ConnectionTrait>(conn: &C, email: NewEmail) -> Result<St
         from_name: Set(email.from_name.trim().to_owned()),
         reply_to: Set(email.reply_to.map(|a| a.as_str().to_owned())),
         subject: Set(email.subject.trim().to_owned()),
-        body_text: Set(email.body_text),
-        body_html: Set(email.body_html),
+        body_text: Set(seal_body(secrets, &id, BodyPart::Text, &email.body_text)?),
+        body_html: Set(seal_body(secrets, &id, BodyPart::Html, &email.body_html)?),
         message_id: Set(message_id),
         state: Set(EmailState::Queued),
         attempts: Set(0),
@@ -118,12 +131,61 @@ pub async fn enqueue<C: ConnectionTrait>(conn: &C, email: NewEmail) -> Result<St
         lease_until: Set(None),
         last_error: Set(None),
         sent_at: Set(None),
+        requeued_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     }
     .insert(conn)
     .await?;
     Ok(id)
+}
+
+/// The two bodies of an email, each sealed under a context of its own.
+#[derive(Debug, Clone, Copy)]
+pub enum BodyPart {
+    Text,
+    Html,
+}
+
+impl BodyPart {
+    /// The sealed value's associated data: the row and the column it belongs in.
+    fn context(self, email_id: &str) -> String {
+        match self {
+            Self::Text => format!("outbox_emails.body_text:{email_id}"),
+            Self::Html => format!("outbox_emails.body_html:{email_id}"),
+        }
+    }
+}
+
+fn seal_body(
+    secrets: &SecretBox,
+    email_id: &str,
+    part: BodyPart,
+    body: &str,
+) -> Result<String, AppError> {
+    secrets
+        .seal(body, &part.context(email_id))
+        .map_err(AppError::internal)
+}
+
+/// A stored body as it goes out: opened if sealed; as stored if it is from before bodies were
+/// sealed. `None` when it cannot be opened (another master key) or was purged.
+pub fn open_body(
+    secrets: &SecretBox,
+    email_id: &str,
+    part: BodyPart,
+    stored: &str,
+) -> Option<String> {
+    if stored.is_empty() {
+        return None;
+    }
+    if !SecretBox::is_sealed(stored) {
+        return Some(stored.to_owned());
+    }
+    secrets
+        .open(stored, &part.context(email_id))
+        .ok()
+        .map(|body| body.expose_secret().to_owned())
 }
 
 /// A header value must stay on one line: CR or LF would let it start headers of its own.
@@ -177,11 +239,75 @@ pub async fn run_once(
         let lease = plus(at, LEASE);
         let outcome = mailer.send(&row).await;
         let done = plus(now, started.elapsed()).trunc_subsecs(3);
-        let give_up_at = plus(row.created_at, mailer.retry_for());
+        let give_up_at = plus(retrying_since(&row), mailer.retry_for());
         record(db, &row, (lease, give_up_at), outcome, done).await?;
         handled += 1;
     }
     Ok(handled)
+}
+
+/// Where the retry time of an email starts: its creation, or the merchant's last Retry.
+fn retrying_since(row: &outbox_email::Model) -> DateTime<Utc> {
+    row.requeued_at.unwrap_or(row.created_at)
+}
+
+/// Deletes the bodies of emails that are done with — sent, or failed — for longer than
+/// `retention` (before `now - retention`): they carried live links. The rows stay for the
+/// Notifications list. Returns how many were emptied.
+pub async fn purge_bodies(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    retention: chrono::Duration,
+) -> Result<u64, AppError> {
+    use outbox_email::Column as C;
+    let cutoff = now - retention;
+    let done_long_ago = Condition::any()
+        .add(
+            Condition::all()
+                .add(C::State.eq(EmailState::Sent))
+                .add(C::SentAt.lt(cutoff)),
+        )
+        .add(
+            Condition::all()
+                .add(C::State.eq(EmailState::Failed))
+                .add(C::UpdatedAt.lt(cutoff)),
+        );
+    let purged = outbox_email::Entity::update_many()
+        .col_expr(C::BodyText, Expr::value(""))
+        .col_expr(C::BodyHtml, Expr::value(""))
+        .filter(done_long_ago)
+        .filter(C::BodyText.ne(""))
+        .exec(db)
+        .await?;
+    Ok(purged.rows_affected)
+}
+
+/// Whether the email's content is still there to send (see [`purge_bodies`]).
+pub fn has_body(email: &outbox_email::Model) -> bool {
+    !email.body_text.is_empty()
+}
+
+/// Puts a failed email back in the queue, due now and with the whole retry time again (the
+/// merchant's **Retry**). Only a `failed` row of this merchant moves: `false` means there was none
+/// (another click, or a worker, got there first). Poke [`wake_worker`] after it.
+pub async fn requeue_failed<C: ConnectionTrait>(
+    conn: &C,
+    merchant_id: MerchantId<'_>,
+    email_id: &str,
+) -> Result<bool, AppError> {
+    use outbox_email::Column as C;
+    let now = Utc::now().trunc_subsecs(3);
+    let moved = outbox_email::Entity::update_many()
+        .col_expr(C::State, Expr::value(EmailState::Queued))
+        .col_expr(C::NextAttemptAt, Expr::value(now))
+        .col_expr(C::RequeuedAt, Expr::value(now))
+        .col_expr(C::UpdatedAt, Expr::value(now))
+        .filter(C::Id.eq(email_id))
+        .filter(C::MerchantId.eq(merchant_id))
+        .filter(C::State.eq(EmailState::Failed))
+        .exec(conn)
+        .await?;
+    Ok(moved.rows_affected == 1)
 }
 
 fn due(at: DateTime<Utc>) -> Condition {

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::dto::{NotificationState, NotificationView};
+use super::{outbox, retry};
 use crate::entities::outbox_email;
 use crate::error::AppError;
 use crate::features::links::service::{self as links, Link};
@@ -49,6 +50,9 @@ fn notification_view(
     now: DateTime<Utc>,
 ) -> NotificationView {
     let mut timeline = vec![("Queued".to_owned(), minute(email.created_at))];
+    if let Some(retried) = email.requeued_at {
+        timeline.push(("Retried".to_owned(), minute(retried)));
+    }
     if let Some(sent) = email.sent_at {
         timeline.push(("Sent".to_owned(), minute(sent)));
     }
@@ -64,6 +68,9 @@ fn notification_view(
     if state == NotificationState::Failed {
         timeline.push(("Failed".to_owned(), minute(email.updated_at)));
     }
+    let can_retry = state == NotificationState::Failed
+        && outbox::has_body(email)
+        && link.is_none_or(|link| retry::link_blocks_retry(link, now).is_none());
     NotificationView {
         id: email.id.clone(),
         title: email.kind.title().to_owned(),
@@ -71,6 +78,7 @@ fn notification_view(
         state,
         state_label: state_label(state, email),
         attempts: email.attempts,
+        can_retry,
         timeline,
     }
 }

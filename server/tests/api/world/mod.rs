@@ -8,15 +8,17 @@
 use leptos::server_fn::ServerFn;
 
 mod browser;
+mod logs;
 mod merchant;
 mod rows;
 mod test_app;
 
 pub use browser::Customer;
 pub use browser::{Browser, Refused, answer, call_with_cookie, location, session_cookie};
+pub use logs::CapturedLogs;
 pub use merchant::{Stripe, TestMerchant};
 pub use rows::{Amounts, insert_booking, insert_card};
-pub use test_app::{DemoData, MAIL_FROM, TestApp, eventually, mailer, spawn_app, test_database};
+pub use test_app::{DemoData, MAIL_FROM, TestApp, eventually, spawn_app, test_database};
 
 use merchant::MerchantBuilder;
 use test_app::authenticate;
@@ -44,6 +46,7 @@ pub use app::features::customers::api::{
 pub use app::features::customers::dto::{CustomerDetail, CustomerPage};
 pub use app::features::links::guesses::MAX_GUESSES_PER_CLIENT;
 pub use app::features::links::token::digest as link_digest;
+pub use app::features::notifications::api::RetryEmail;
 pub use app::features::notifications::dto::NotificationState;
 pub use app::features::notifications::outbox;
 pub use app::features::pay::api::{CompleteCardSetup, CompletePaymentConfirmation, LoadCardPage};

@@ -201,9 +201,6 @@ impl DemoData {
 pub const MAIL_FROM: &str = "no-reply@cardonfile.test";
 
 /// The outbox's SMTP client for the server at `url`.
-pub fn mailer(url: &str) -> outbox::Mailer {
-    outbox::Mailer::new(url, MAIL_FROM, Duration::from_secs(5)).unwrap()
-}
 
 impl TestApp {
     /// Stops the app and its emulator, after the webhooks in flight are delivered (a restart
@@ -323,18 +320,49 @@ impl TestApp {
             .unwrap()
     }
 
-    /// Outbox emails of one kind.
+    /// Outbox emails of one kind, oldest first.
     pub async fn emails_of_kind(&self, kind: EmailKind) -> Vec<outbox_email::Model> {
         outbox_email::Entity::find()
             .filter(outbox_email::Column::Kind.eq(kind))
+            .order_by_asc(outbox_email::Column::CreatedAt)
             .all(&self.db)
             .await
             .unwrap()
     }
 
+    /// A mailer sending to `url` as this app's worker does (it opens the bodies this app sealed).
+    pub fn mailer(&self, url: &str) -> outbox::Mailer {
+        outbox::Mailer::new(
+            url,
+            MAIL_FROM,
+            Duration::from_secs(5),
+            self.state.secrets.clone(),
+        )
+        .unwrap()
+    }
+
+    /// The card-page tokens in the emails of one kind, oldest first, read as the mailer reads
+    /// them: the stored bodies are sealed, so this takes the app's key.
+    pub async fn links_in_emails(&self, kind: EmailKind) -> Vec<String> {
+        self.emails_of_kind(kind)
+            .await
+            .iter()
+            .map(|email| {
+                let text = outbox::open_body(
+                    &self.state.secrets,
+                    &email.id,
+                    outbox::BodyPart::Text,
+                    &email.body_text,
+                )
+                .expect("the email's body opens");
+                self.link_in(&text)
+            })
+            .collect()
+    }
+
     /// One pass of the outbox worker against this app's SMTP listener; how many it handled.
     pub async fn deliver_emails(&self) -> usize {
-        outbox::run_once(&self.db, &mailer(&self.smtp.url()), Utc::now())
+        outbox::run_once(&self.db, &self.mailer(&self.smtp.url()), Utc::now())
             .await
             .unwrap()
     }

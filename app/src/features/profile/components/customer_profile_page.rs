@@ -110,7 +110,7 @@ fn Profile(customer: CustomerDetail) -> impl IntoView {
                                 </section>
                                 <BookingsSection bookings=p.bookings charge_balance/>
                                 <PaymentsSection charges=p.charges/>
-                                <NotificationsSection items=p.notifications/>
+                                <NotificationsSection items=p.notifications on_change=refresh/>
                                 <ActivitySection items=p.activity/>
                             }.into_any(),
                             Err(error) => view! { <LoadError error/> }.into_any(),
