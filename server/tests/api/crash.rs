@@ -3,7 +3,6 @@
 //! holds back the answer. Restarted on the same database, the server's start-up reconciler settles
 //! the charge from Stripe: nothing lost, no second PaymentIntent.
 
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use app::entities::{activity, charge, customer, new_id};
@@ -16,76 +15,9 @@ use secrecy::SecretString;
 use stripe_emulator::{Emulator, EmulatorConfig, Fault, FaultKind, Method, ObjectKind};
 
 use crate::world::{
-    Browser, ChargePaymentOption, ChargeStatus, WEBHOOK_SECRET, insert_card, test_keys,
+    Browser, ChargePaymentOption, ChargeStatus, ServerCommand, WEBHOOK_SECRET, free_port,
+    insert_card, test_keys,
 };
-
-/// The server binary with its own SQLite file, talking to `stripe_base` for pasted keys.
-struct ChildServer {
-    child: Child,
-    address: String,
-}
-
-struct ServerSetup {
-    port: u16,
-    database_url: String,
-    master_key: String,
-    stripe_base: String,
-}
-
-impl ServerSetup {
-    async fn start(&self) -> ChildServer {
-        let child = Command::new(env!("CARGO_BIN_EXE_server"))
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("APP__MODE", "demo")
-            .env("APP__SERVER__PORT", self.port.to_string())
-            .env("APP__BASE_URL", format!("http://127.0.0.1:{}", self.port))
-            .env("APP__DATABASE__URL", &self.database_url)
-            .env("APP__SECRETS__MASTER_KEY", &self.master_key)
-            .env("APP__DEMO__SEED", "false")
-            .env("APP__SMTP__WORKER", "false")
-            .env("APP__STRIPE__EMULATOR", "false")
-            .env("APP__STRIPE__API_BASE", &self.stripe_base)
-            // Patient: the charge below must still be waiting for Stripe when it is killed.
-            .env("APP__STRIPE__REQUEST_TIMEOUT_MS", "60000")
-            // …and a request timeout longer than such a Stripe call with its retries.
-            .env("APP__SERVER__REQUEST_TIMEOUT_MS", "240000")
-            .env("APP__STRIPE__RECONCILE_AFTER_SECS", "0")
-            .env("RUST_LOG", "warn")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start the server binary");
-        let address = format!("http://127.0.0.1:{}", self.port);
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            if let Ok(response) = reqwest::get(format!("{address}/health")).await
-                && response.status() == StatusCode::OK
-            {
-                break;
-            }
-            assert!(Instant::now() < deadline, "the server did not come up");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        ChildServer { child, address }
-    }
-}
-
-impl Drop for ChildServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 #[tokio::test]
 async fn a_server_killed_between_the_stripe_call_and_the_commit_settles_the_charge_after_restart() {
@@ -93,12 +25,19 @@ async fn a_server_killed_between_the_stripe_call_and_the_commit_settles_the_char
         .await
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let setup = ServerSetup {
-        port: free_port(),
-        database_url: format!("sqlite://{}/app.db?mode=rwc", dir.path().display()),
-        master_key: app::crypto::SecretBox::generate_key(),
-        stripe_base: emulator.base_url(),
-    };
+    // Its own SQLite file; the same port after the restart.
+    let setup = ServerCommand::new(
+        &format!("sqlite://{}/app.db?mode=rwc", dir.path().display()),
+        &app::crypto::SecretBox::generate_key(),
+        &emulator.base_url(),
+    )
+    .on_port(free_port())
+    .env("APP__SMTP__WORKER", "false")
+    // Patient: the charge below must still be waiting for Stripe when it is killed…
+    .env("APP__STRIPE__REQUEST_TIMEOUT_MS", "60000")
+    // …and a request timeout longer than such a Stripe call with its retries.
+    .env("APP__SERVER__REQUEST_TIMEOUT_MS", "240000")
+    .env("APP__STRIPE__RECONCILE_AFTER_SECS", "0");
     let server = setup.start().await;
 
     // A merchant with pasted test keys, a customer and a Visa on file.

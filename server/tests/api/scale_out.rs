@@ -2,10 +2,10 @@
 //! both running every worker (outbox, reconciler), with one Stripe and one mail server between
 //! them, as behind a load balancer. Requests and Stripe's events go to either; each email is sent
 //! once, each event handled once, each charge settled once, and a profile open on one instance
-//! hears about a change made on the other. Needs `TEST_DATABASE_URL` (SQLite is one process).
+//! hears about a change made on the other, also after the connection it listens on dropped. Needs
+//! `TEST_DATABASE_URL` (SQLite is one process).
 
 use std::collections::{HashMap, HashSet};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use app::entities::{activity, charge, customer_link, outbox_email, payment_option, stripe_event};
@@ -13,91 +13,40 @@ use app::payments::webhook_signature::sign;
 use chrono::Utc;
 use futures::future::join_all;
 use reqwest::{Response, StatusCode};
-use sea_orm::{ColumnTrait, Database, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, Database, DatabaseConnection, DbBackend, EntityTrait,
+    QueryFilter, Statement,
+};
 use serde_json::Value;
 use stripe_emulator::{Emulator, EmulatorConfig, ObjectKind};
 
 use crate::smtp_sink::{Received, SmtpSink};
 use crate::world::{
-    Browser, ChargePaymentOption, ChargeStatus, ChargeView, Customer, EmailState, LinkStatus,
-    SendCardRequest, WEBHOOK_SECRET, fresh_key, test_database, test_keys,
+    Browser, ChargePaymentOption, ChargeStatus, ChargeView, CreateBooking, Customer, EmailState,
+    LinkStatus, SendCardRequest, ServerCommand, ServerProcess, WEBHOOK_SECRET, fresh_key,
+    test_database, test_keys,
 };
 
 /// Customers of the one merchant; each gets a card request, saves a card and is charged twice.
 const CUSTOMERS: usize = 6;
 
-/// One `server` process, killed when dropped.
-struct Instance {
-    child: Child,
-    address: String,
-}
-
-impl Drop for Instance {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// What every instance shares: the database, the master key, Stripe and the mail server.
-struct Shared {
-    database_url: String,
-    master_key: String,
-    stripe_base: String,
-    smtp_url: String,
-}
-
-impl Shared {
-    /// Starts an instance as production would run it behind a proxy — every worker on — and
-    /// waits until it answers.
-    async fn start(&self) -> Instance {
-        let port = free_port();
-        let address = format!("http://127.0.0.1:{port}");
-        let child = Command::new(env!("CARGO_BIN_EXE_server"))
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("APP__MODE", "demo")
-            .env("APP__SERVER__PORT", port.to_string())
-            .env("APP__BASE_URL", &address)
-            .env("APP__DATABASE__URL", &self.database_url)
-            .env("APP__DATABASE__MAX_CONNECTIONS", "5")
-            .env("APP__SECRETS__MASTER_KEY", &self.master_key)
-            .env("APP__DEMO__SEED", "false")
-            .env("APP__SMTP__URL", &self.smtp_url)
-            .env("APP__SMTP__WORKER", "true")
-            .env("APP__STRIPE__EMULATOR", "false")
-            .env("APP__STRIPE__API_BASE", &self.stripe_base)
-            .env("APP__STRIPE__RECONCILE_INTERVAL_SECS", "1")
-            .env("RUST_LOG", "warn")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start the server binary");
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            if let Ok(response) = reqwest::get(format!("{address}/health")).await
-                && response.status() == StatusCode::OK
-            {
-                break;
-            }
-            assert!(Instant::now() < deadline, "an instance did not come up");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        Instance { child, address }
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+/// Starts an instance as production would run it behind a proxy — every worker on — with the
+/// database, master key, Stripe and mail server all instances share.
+fn instance(
+    database_url: &str,
+    master_key: &str,
+    stripe_base: &str,
+    smtp_url: &str,
+) -> ServerCommand {
+    ServerCommand::new(database_url, master_key, stripe_base)
+        .env("APP__DATABASE__MAX_CONNECTIONS", "5")
+        .env("APP__SMTP__URL", smtp_url)
+        .env("APP__SMTP__WORKER", "true")
+        .env("APP__STRIPE__RECONCILE_INTERVAL_SECS", "1")
 }
 
 /// The same browser (one cookie jar: cookies ignore ports) sending to one instance or the other.
-fn at(browser: &Browser, instance: &Instance) -> Browser {
+fn at(browser: &Browser, instance: &ServerProcess) -> Browser {
     Browser {
         base: instance.address.clone(),
         client: browser.client.clone(),
@@ -141,6 +90,30 @@ async fn eventually(what: &str, condition: impl AsyncFn() -> bool) {
     }
 }
 
+/// The database connections instances listen for each other's changes on (`LISTEN`).
+async fn listening_connections(db: &DatabaseConnection) -> i64 {
+    let row = db
+        .query_one_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT COUNT(*) AS n FROM pg_stat_activity \
+             WHERE datname = current_database() AND query LIKE 'LISTEN %'",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get::<i64>("", "n").unwrap()
+}
+
+/// Ends every instance's listening connection from the server side.
+async fn drop_listening_connections(db: &DatabaseConnection) {
+    db.execute_unprepared(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = current_database() AND query LIKE 'LISTEN %'",
+    )
+    .await
+    .unwrap();
+}
+
 /// Reads the event stream until an event of `kind` arrives (bounded: a missing event fails).
 async fn next_event(stream: &mut Response, kind: &str) {
     let wanted = format!("event: {kind}\ndata: ");
@@ -176,7 +149,7 @@ fn link_in(message: &Received) -> (String, String) {
 /// redelivery racing the first delivery, each to another instance). A delivery that finds the
 /// event being processed by the other is answered 409, and Stripe delivers it again later: here,
 /// once every first answer is in (so the other delivery has finished). Every event must end 2xx.
-async fn deliver_everywhere(instances: &[&Instance], merchant_id: &str, events: &[Value]) {
+async fn deliver_everywhere(instances: &[&ServerProcess], merchant_id: &str, events: &[Value]) {
     let client = reqwest::Client::new();
     let deliveries: Vec<(String, String)> = events
         .iter()
@@ -261,13 +234,12 @@ async fn two_instances_on_one_postgres_send_each_email_handle_each_event_and_set
         .await
         .unwrap();
     let smtp = SmtpSink::start().await;
-    let shared = Shared {
-        database_url: database_url.clone(),
-        master_key: app::crypto::SecretBox::generate_key(),
-        stripe_base: emulator.base_url(),
-        smtp_url: smtp.url(),
-    };
-    // Both start at once on the empty database: both migrate, one after the other.
+    let shared = instance(
+        &database_url,
+        &app::crypto::SecretBox::generate_key(),
+        &emulator.base_url(),
+        &smtp.url(),
+    );
     let (a, b) = tokio::join!(shared.start(), shared.start());
     let db = Database::connect(&database_url).await.unwrap();
 
@@ -311,6 +283,37 @@ async fn two_instances_on_one_postgres_send_each_email_handle_each_event_and_set
     next_event(&mut stream, "ready").await;
     send_card_request(&on[1], &customers[0]).await;
     next_event(&mut stream, "changed").await;
+
+    // The connections the instances listen on drop (a Postgres restart, a proxy's idle cut-off):
+    // each listens again on a new one, and a profile opened on A afterwards still hears of a
+    // change made on B — here, a booking for a customer nothing else has touched yet.
+    let quiet = &customers[CUSTOMERS - 1];
+    assert_eq!(listening_connections(&db).await, 2);
+    drop_listening_connections(&db).await;
+    eventually("both instances to listen again", async || {
+        listening_connections(&db).await == 2
+    })
+    .await;
+    let mut quiet_stream = owner
+        .client
+        .get(format!("{}/events/customers/{quiet}", a.address))
+        .send()
+        .await
+        .unwrap();
+    next_event(&mut quiet_stream, "ready").await;
+    on[1]
+        .call(&CreateBooking {
+            customer_id: quiet.clone(),
+            title: "Sunset kayak tour".to_owned(),
+            starts_at: "2031-07-14T18:30".to_owned(),
+            participants: "2".to_owned(),
+            total: "120".to_owned(),
+            payment_option_id: Some(String::new()),
+        })
+        .await
+        .unwrap();
+    next_event(&mut quiet_stream, "changed").await;
+    drop(quiet_stream);
 
     // The other card requests, from either instance at once; both outbox workers deliver.
     let sent = join_all(

@@ -10,6 +10,7 @@ use leptos::server_fn::ServerFn;
 mod browser;
 mod logs;
 mod merchant;
+mod process;
 mod rows;
 mod test_app;
 
@@ -17,6 +18,7 @@ pub use browser::Customer;
 pub use browser::{Browser, Refused, answer, call_with_cookie, location, session_cookie};
 pub use logs::CapturedLogs;
 pub use merchant::{Stripe, TestMerchant};
+pub use process::{ServerCommand, ServerProcess, free_port};
 pub use rows::{Amounts, insert_booking, insert_card};
 pub use test_app::{DemoData, MAIL_FROM, TestApp, eventually, spawn_app, test_database};
 
