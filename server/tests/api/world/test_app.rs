@@ -200,8 +200,6 @@ impl DemoData {
 /// The address the outbox sends from.
 pub const MAIL_FROM: &str = "no-reply@cardonfile.test";
 
-/// The outbox's SMTP client for the server at `url`.
-
 impl TestApp {
     /// Stops the app and its emulator, after the webhooks in flight are delivered (a restart
     /// then starts from everything this run did).
