@@ -4,9 +4,12 @@
 
 use app::entities::customer;
 use sea_orm::EntityTrait;
-use stripe_emulator::ObjectKind;
+use stripe_emulator::{Fault, FaultKind, Method, ObjectKind};
 
-use crate::world::{Stripe, TestApp, TestMerchant, WEBHOOK_SECRET, spawn_app, test_keys};
+use crate::world::{
+    ChargeStatus, Stripe, TestApp, TestMerchant, WEBHOOK_SECRET, run_reconciler, spawn_app,
+    test_keys,
+};
 
 const ANOTHER_ACCOUNT: &str = "Saved in another Stripe account";
 
@@ -104,5 +107,81 @@ async fn the_profile_shows_a_card_of_the_old_account_as_unusable_with_why() {
     assert_eq!(
         new.unusable, None,
         "a card of the account connected now is usable"
+    );
+}
+
+/// A charge made in the old account lives there with its refunds: a refund is refused with where
+/// to make it, before anything is written or sent.
+#[tokio::test]
+async fn a_charge_of_the_old_account_is_refunded_only_from_that_accounts_dashboard() {
+    let app = spawn_app().await;
+    let shop = app
+        .merchant_with_customer("Refund Switch Tours")
+        .connected(Stripe::PastedKeys)
+        .await;
+    let card = shop.add_card("pm_card_visa").await.id;
+    let charged = shop.charge(&card, "40", None).await.unwrap();
+    let (pk, sk) = test_keys();
+    shop.connect_stripe(&pk, &sk, WEBHOOK_SECRET).await.unwrap();
+    let refund_posts = || {
+        app.emulator
+            .requests()
+            .iter()
+            .filter(|r| r.method == Method::POST && r.path == "/v1/refunds")
+            .count()
+    };
+
+    let refused = shop.refund(&charged.id, "10", "Rain").await.unwrap_err();
+
+    assert_eq!(refused.fields(), ["amount"]);
+    assert!(
+        refused.errors()[0]
+            .message
+            .starts_with("This charge was made in another Stripe account"),
+        "{refused:?}"
+    );
+    assert_eq!(refund_posts(), 0);
+    assert_eq!(app.count("refunds").await, 0);
+}
+
+/// A charge still open when the account changed can't be settled with the new keys — asking the
+/// new account would send it again there, or answer "no such PaymentIntent" and read as a decline.
+/// The reconciler leaves Stripe alone and marks it unknown, naming the account to check.
+#[tokio::test]
+async fn a_charge_left_open_in_the_old_account_becomes_unknown_without_asking_the_new_one() {
+    let app = spawn_app().await;
+    let shop = app
+        .merchant_with_customer("Open Switch Tours")
+        .connected(Stripe::PastedKeys)
+        .await;
+    let card = shop.add_card("pm_card_visa").await.id;
+    let old_account = shop.settings().await.stripe.account_id.unwrap();
+    app.emulator.inject_fault(
+        Fault::new(Method::POST, "/v1/payment_intents", FaultKind::Status(503)).times(3),
+    );
+    let pending = shop.charge(&card, "30", None).await.unwrap();
+    assert_eq!(pending.status, ChargeStatus::Pending);
+    let (pk, sk) = test_keys();
+    shop.connect_stripe(&pk, &sk, WEBHOOK_SECRET).await.unwrap();
+    let posts = app.payment_intent_posts().len();
+
+    run_reconciler(&app.state).await.unwrap();
+
+    assert_eq!(
+        app.payment_intent_posts().len(),
+        posts,
+        "nothing sent again"
+    );
+    let view = shop.profile().await.charges.remove(0);
+    assert_eq!(view.status, ChargeStatus::Unknown);
+    assert_eq!(view.status_label, "Unknown — check Stripe");
+    let activity = shop.activity().await;
+    assert!(
+        activity.iter().any(|line| line
+            == &format!(
+                "Charge of $30.00 — outcome unknown: it was made in another Stripe account \
+                 ({old_account}). Check that account's dashboard before charging again."
+            )),
+        "{activity:?}"
     );
 }

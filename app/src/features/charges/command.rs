@@ -312,6 +312,25 @@ async fn find_by_request_key(
         .await?)
 }
 
+/// The Stripe account a charge was made in (its card's), when that is not the connected one:
+/// its PaymentIntent and refunds live there, out of reach of the keys we hold now.
+pub(super) async fn made_in_other_account(
+    db: &impl ConnectionTrait,
+    connection: &connection::StripeConnection,
+    row: &charge::Model,
+) -> Result<Option<String>, AppError> {
+    let card = payment_option::Entity::find_by_id(row.payment_option_id.clone())
+        .one(db)
+        .await?;
+    Ok(card
+        .filter(|card| {
+            !connection
+                .scope()
+                .holds(card.stripe_account_id.as_deref(), card.stripe_livemode)
+        })
+        .map(|card| card.stripe_account_id.unwrap_or_default()))
+}
+
 pub async fn reload(db: &impl ConnectionTrait, id: &str) -> Result<charge::Model, AppError> {
     charge::Entity::find_by_id(id.to_owned())
         .one(db)

@@ -15,6 +15,7 @@ use crate::entities::charge;
 use crate::error::AppError;
 use crate::features::activity::service::{self as activity, Actor};
 use crate::features::customers::service::find_model;
+use crate::features::links::service as links;
 use crate::ids::{CustomerId, MerchantId};
 use crate::live;
 use crate::payments::operations::ChargeOutcome;
@@ -40,7 +41,7 @@ pub(super) async fn settle_by_lookup(
     )
     .await?;
     let Some(stripe_customer) = customer.stripe_customer_id else {
-        return mark_unknown(state, row, "the customer has no Stripe customer").await;
+        return mark_unknown(state, row, FROM_PENDING, STRIPE_CANT_TELL).await;
     };
     let since = (row.created_at - CLOCK_SLACK).timestamp();
     match account
@@ -49,7 +50,8 @@ pub(super) async fn settle_by_lookup(
     {
         Ok(Some(outcome)) => settle(state, row, outcome, Actor::Stripe).await,
         Ok(None) if !account.still_has_customer(&stripe_customer).await? => {
-            mark_unknown(state, row, "Stripe no longer has the customer").await
+            tracing::warn!(charge_id = %row.id, "Stripe no longer has the customer");
+            mark_unknown(state, row, FROM_PENDING, STRIPE_CANT_TELL).await
         }
         Ok(None) => {
             let outcome = ChargeOutcome::Declined {
@@ -61,19 +63,33 @@ pub(super) async fn settle_by_lookup(
             settle(state, row, outcome, Actor::Stripe).await
         }
         Err(err @ PaymentsError::Unavailable(_)) => Err(err.into()),
-        Err(err) => mark_unknown(state, row, &err.to_string()).await,
+        Err(err) => {
+            tracing::warn!(charge_id = %row.id, error = %err, "looking the charge up failed");
+            mark_unknown(state, row, FROM_PENDING, STRIPE_CANT_TELL).await
+        }
     }
 }
 
-/// `pending → unknown`, once, with an activity entry telling the merchant what to do.
-async fn mark_unknown(state: &AppState, row: &charge::Model, why: &str) -> Result<(), AppError> {
+/// What the merchant is told when Stripe can't say what became of a charge.
+const STRIPE_CANT_TELL: &str = "Stripe could not tell whether it went through. Check Stripe's dashboard before charging again.";
+
+/// A pending charge is the one a lookup may find unknown (a webhook may have moved it on).
+const FROM_PENDING: &[ChargeStatus] = &[ChargeStatus::Pending];
+
+/// `from → unknown`, once, with an activity entry saying why and what to do (`why`, a sentence
+/// for the merchant). A charge that moved on meanwhile (a webhook) is known after all: left be.
+pub(super) async fn mark_unknown(
+    state: &AppState,
+    row: &charge::Model,
+    from: &[ChargeStatus],
+    why: &str,
+) -> Result<(), AppError> {
     tracing::error!(charge_id = %row.id, why, "charge outcome unknown; the merchant must check Stripe");
     let txn = state.db.begin().await?;
-    // From pending only: a charge that moved on meanwhile (a webhook) is known after all.
     let left = close_charge(
         &txn,
         &row.id,
-        &[ChargeStatus::Pending],
+        from,
         ChargeStatus::Unknown,
         Utc::now(),
         |update| {
@@ -88,6 +104,8 @@ async fn mark_unknown(state: &AppState, row: &charge::Model, why: &str) -> Resul
         txn.rollback().await?;
         return Ok(());
     }
+    // A link still asking the customer to confirm it would only fail now.
+    links::revoke_for_charge(&txn, &row.merchant_id, &row.id).await?;
     let amount = currency_of(&row.currency)?.format(row.amount);
     activity::record(
         &txn,
@@ -95,10 +113,7 @@ async fn mark_unknown(state: &AppState, row: &charge::Model, why: &str) -> Resul
         CustomerId(&row.customer_id),
         Actor::Stripe,
         ActivityKind::ChargeUnknown,
-        format!(
-            "Charge of {amount} — outcome unknown: Stripe could not tell whether it went through. \
-             Check Stripe's dashboard before charging again."
-        ),
+        format!("Charge of {amount} — outcome unknown: {why}"),
     )
     .await?;
     txn.commit().await?;

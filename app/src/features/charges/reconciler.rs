@@ -11,8 +11,8 @@ use chrono::{Duration as Span, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
-use super::command::send_to_stripe;
-use super::lookup::settle_by_lookup;
+use super::command::{made_in_other_account, send_to_stripe};
+use super::lookup::{mark_unknown, settle_by_lookup};
 use super::parse::CONFIRMATION_EXPIRED;
 use super::refund_settle::{self, RESEND_WINDOW};
 use super::settle::settle;
@@ -195,6 +195,20 @@ async fn connection_opens(state: &AppState, merchant_id: &str) -> bool {
 /// the customer is asked about.
 async fn reconcile_charge(state: &AppState, row: &charge::Model) -> Result<(), AppError> {
     let connection = connection::require(state, &row.merchant_id).await?;
+    if let Some(other) = made_in_other_account(&state.db, &connection, row).await? {
+        // Our keys can't reach it, and asking the wrong account would only say "no such
+        // PaymentIntent": the merchant has to look in the account it was made in.
+        return mark_unknown(
+            state,
+            row,
+            &[ChargeStatus::Pending, ChargeStatus::RequiresAction],
+            &format!(
+                "it was made in another Stripe account ({other}). Check that account's \
+                 dashboard before charging again."
+            ),
+        )
+        .await;
+    }
     let account = connection.account(state)?;
     // Touched first, so a failing row goes to the back of the queue instead of blocking it.
     charge::Entity::update_many()

@@ -9,7 +9,7 @@ use sea_orm::{
     Set, TransactionTrait,
 };
 
-use super::command::reload;
+use super::command::{made_in_other_account, reload};
 use super::dto::ChargeView;
 use super::parse::{currency_of, parse_line, parse_request_key};
 use super::refund_settle::{reconcile_refund, settle_refund};
@@ -51,6 +51,15 @@ pub async fn refund(
         .ok_or(AppError::NotFound)?;
     let asked = check_refund(&row, &form)?;
     let connection = connection::require(state, merchant_id).await?;
+    if let Some(account) = made_in_other_account(db, &connection, &row).await? {
+        return Err(AppError::field(
+            "amount",
+            format!(
+                "This charge was made in another Stripe account ({account}): refund it from that \
+                 account's dashboard."
+            ),
+        ));
+    }
     let payment_intent_id = row
         .stripe_payment_intent_id
         .clone()

@@ -30,6 +30,13 @@ impl StripeConnection {
         StripeAccount::new(&self.secret_key, &state.stripe_endpoint(self.emulated))
             .map_err(AppError::from)
     }
+
+    pub fn scope(&self) -> StripeScope {
+        StripeScope {
+            account_id: self.account_id.clone(),
+            livemode: self.livemode,
+        }
+    }
 }
 
 /// Where Stripe ids live: one account, in one mode. An id made in one scope means nothing in
