@@ -148,7 +148,7 @@ async fn events_from_stripe_reach_the_merchants_webhook_endpoint() {
 /// the log holds nothing of the payload (client secrets) nor of either secret.
 #[tokio::test]
 async fn a_misdirected_event_is_refused_and_logged_without_its_secrets() {
-    let logs = crate::world::CapturedLogs::start();
+    let logs = crate::world::captured_logs();
     let app = spawn_app().await;
     let (alpha, beta) = (
         app.merchant("Alpha Hooks").await,

@@ -16,7 +16,7 @@ mod test_app;
 
 pub use browser::Customer;
 pub use browser::{Browser, Refused, answer, call_with_cookie, location, session_cookie};
-pub use logs::CapturedLogs;
+pub use logs::captured_logs;
 pub use merchant::{Stripe, TestMerchant};
 pub use process::{ServerCommand, ServerProcess, free_port};
 pub use rows::{Amounts, insert_booking, insert_card};
