@@ -9,6 +9,8 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use url::Url;
 
+use crate::client_address::TrustedProxies;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
@@ -42,6 +44,10 @@ pub struct ServerConfig {
     /// hanging. Longer than one Stripe call with all its retries, so that Stripe's own error
     /// arrives first. Not for Stripe's webhooks, nor the live update streams once open.
     pub request_timeout_ms: u64,
+    /// The proxies (CIDRs) whose `X-Forwarded-For` / `Forwarded` name the client for per-client
+    /// limits; empty: the socket peer is the client and those headers are ignored.
+    #[serde(default)]
+    pub trusted_proxies: TrustedProxies,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -203,6 +209,7 @@ impl Config {
             .set_default("server.host", "127.0.0.1")?
             .set_default("server.port", 3000)?
             .set_default("server.request_timeout_ms", 90_000)?
+            .set_default("server.trusted_proxies", "")?
             .set_default("database.url", "sqlite://data/app.db?mode=rwc")?
             .set_default("database.max_connections", 10)?
             .set_default("smtp.url", "smtp://127.0.0.1:1025")?
@@ -310,6 +317,14 @@ impl Config {
             if self.secrets.master_key.is_none() {
                 return invalid("production mode needs secrets.master_key");
             }
+            // Cookies are `Secure` and `__Host-` only on https; plain http is for a loopback
+            // address (a proxy on the same machine terminates TLS, or a local trial).
+            if self.base_url.scheme() != "https" && !self.base_url_is_loopback() {
+                return invalid(
+                    "production mode needs an https:// base_url (http:// only on a loopback \
+                     address): sign-in and card-link cookies must be Secure",
+                );
+            }
             if smtp.scheme() == "smtp"
                 && !matches!(smtp.host_str(), Some("127.0.0.1" | "localhost"))
             {
@@ -324,6 +339,20 @@ impl Config {
     /// Cookies get `Secure` (and the `__Host-` prefix) when the app is served over https.
     pub fn secure_cookies(&self) -> bool {
         self.base_url.scheme() == "https"
+    }
+
+    fn base_url_is_loopback(&self) -> bool {
+        match self.base_url.host() {
+            Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+            None => false,
+        }
+    }
+
+    /// The origin (`https://pay.example.com`) a browser names in `Origin` on our own pages.
+    pub fn base_origin(&self) -> String {
+        self.base_url.origin().ascii_serialization()
     }
 
     pub fn is_sqlite(&self) -> bool {
@@ -398,6 +427,55 @@ mod tests {
             ("APP__SECRETS__MASTER_KEY", key),
         ]);
         assert!(ok.is_ok());
+    }
+
+    /// Production with everything else in order, on this base URL.
+    fn production_on(base_url: &str) -> Result<Config, ConfigError> {
+        load(&[
+            ("APP__MODE", "production"),
+            ("APP__SMTP__URL", "smtps://relay.example.com"),
+            ("APP__DEMO__SEED", "false"),
+            ("APP__STRIPE__EMULATOR", "false"),
+            (
+                "APP__SECRETS__MASTER_KEY",
+                "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+            ),
+            ("APP__BASE_URL", base_url),
+        ])
+    }
+
+    #[test]
+    fn production_refuses_plain_http_except_on_loopback() {
+        let Err(ConfigError::Invalid(message)) = production_on("http://pay.example.com") else {
+            panic!("production accepted an http:// base_url");
+        };
+        assert!(message.contains("https:// base_url"), "{message}");
+        assert!(message.contains("Secure"), "{message}");
+        for ok in [
+            "https://pay.example.com",
+            "http://127.0.0.1:3000",
+            "http://localhost:3000",
+            "http://[::1]:3000",
+        ] {
+            let config = production_on(ok).unwrap_or_else(|e| panic!("{ok}: {e}"));
+            assert_eq!(config.secure_cookies(), ok.starts_with("https"));
+        }
+        // Demo mode keeps working on plain http anywhere.
+        assert!(load(&[("APP__BASE_URL", "http://demo.example.com")]).is_ok());
+    }
+
+    #[test]
+    fn trusted_proxies_are_a_comma_separated_list_of_cidrs() {
+        assert!(load(&[]).unwrap().server.trusted_proxies.is_empty());
+        let config = load(&[("APP__SERVER__TRUSTED_PROXIES", "10.0.0.0/8, 192.168.1.5")]).unwrap();
+        let trusted = &config.server.trusted_proxies;
+        assert!(trusted.contains("10.20.30.40".parse().unwrap()));
+        assert!(trusted.contains("192.168.1.5".parse().unwrap()));
+        assert!(!trusted.contains("192.168.1.6".parse().unwrap()));
+        let err = load(&[("APP__SERVER__TRUSTED_PROXIES", "10.0.0.0/8,proxy.local")])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("proxy.local"), "{err}");
     }
 
     #[test]

@@ -57,6 +57,13 @@ pub enum AppError {
     /// A newer link replaced this one (Resend).
     #[error("link revoked")]
     LinkRevoked { merchant_name: String },
+    /// The customer confirmed a card on a link that a newer one replaced meanwhile: the card is
+    /// not kept (the merchant's latest request is the one that counts).
+    #[error("link replaced before the card was saved")]
+    LinkReplacedBeforeSaving { merchant_name: String },
+    /// The customer confirmed a card after the link's time ran out: the card is not kept.
+    #[error("link expired before the card was saved")]
+    LinkExpiredBeforeSaving { merchant_name: String },
     /// The merchant has no payment connection any more: the link can't take a card for now.
     #[error("link unavailable")]
     LinkUnavailable { merchant_name: String },
@@ -113,6 +120,8 @@ impl AppError {
             Self::LinkExpired { .. } => "LINK_EXPIRED",
             Self::LinkUsed { .. } => "LINK_USED",
             Self::LinkRevoked { .. } => "LINK_REVOKED",
+            Self::LinkReplacedBeforeSaving { .. } => "LINK_REPLACED_BEFORE_SAVING",
+            Self::LinkExpiredBeforeSaving { .. } => "LINK_EXPIRED_BEFORE_SAVING",
             Self::LinkUnavailable { .. } => "LINK_UNAVAILABLE",
             Self::SetupIncomplete => "SETUP_INCOMPLETE",
             Self::PossibleDuplicateCharge { .. } => "POSSIBLE_DUPLICATE_CHARGE",
@@ -150,6 +159,14 @@ impl AppError {
             Self::LinkRevoked { merchant_name } => format!(
                 "This link has been revoked: {merchant_name} sent you a newer one. Please use the \
                  link in their latest email."
+            ),
+            Self::LinkReplacedBeforeSaving { merchant_name } => format!(
+                "Your card was not saved: {merchant_name} sent you a newer link while this one was \
+                 open. Please use the link in their latest email."
+            ),
+            Self::LinkExpiredBeforeSaving { merchant_name } => format!(
+                "Your card was not saved: this link expired while it was open — ask \
+                 {merchant_name} to send a new one."
             ),
             Self::LinkUnavailable { merchant_name } => format!(
                 "{merchant_name} can't take cards online right now. Please contact them directly."
@@ -195,7 +212,11 @@ impl AppError {
             Self::StripeNotConnected => 409,
             Self::StripeUnavailable => 502,
             Self::LinkNotFound => 404,
-            Self::LinkExpired { .. } | Self::LinkUsed { .. } | Self::LinkRevoked { .. } => 410,
+            Self::LinkExpired { .. }
+            | Self::LinkUsed { .. }
+            | Self::LinkRevoked { .. }
+            | Self::LinkReplacedBeforeSaving { .. }
+            | Self::LinkExpiredBeforeSaving { .. } => 410,
             Self::SetupIncomplete | Self::LinkUnavailable { .. } => 409,
             Self::PossibleDuplicateCharge { .. } => 409,
             Self::CannotRetry { .. } => 409,

@@ -11,6 +11,8 @@ pub mod states;
 pub mod ui;
 
 #[cfg(feature = "ssr")]
+pub mod client_address;
+#[cfg(feature = "ssr")]
 pub mod config;
 #[cfg(feature = "ssr")]
 pub mod crypto;

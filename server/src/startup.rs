@@ -331,6 +331,9 @@ pub fn build_router(state: AppState, options: LeptosOptions) -> Router {
     let webhook_state = state.clone();
     let link_state = state.clone();
     let events_state = state.clone();
+    let trusted_proxies = Arc::new(state.config.server.trusted_proxies.clone());
+    let base_origin = crate::security::BaseOrigin(state.config.base_origin().into());
+    let production = state.config.mode == Mode::Production;
     let request_timeout = crate::request_timeout::RequestTimeout(Duration::from_millis(
         state.config.server.request_timeout_ms,
     ));
@@ -348,11 +351,11 @@ pub fn build_router(state: AppState, options: LeptosOptions) -> Router {
             }),
         )
         .layer(RequestBodyLimitLayer::new(WEBHOOK_MAX_BODY_BYTES));
-    Router::new()
+    let router = Router::new()
         .route("/health", get(move || crate::health::health(db.clone())))
         .route(
             "/pay/{token}",
-            get(move |path, peer| crate::card_links::exchange(link_state.clone(), path, peer)),
+            get(move |path, client| crate::card_links::exchange(link_state.clone(), path, client)),
         )
         .route(
             "/events/customers/{id}",
@@ -373,8 +376,13 @@ pub fn build_router(state: AppState, options: LeptosOptions) -> Router {
         .layer(axum::middleware::from_fn(
             crate::security::undecodable_requests_are_client_errors,
         ))
-        .layer(axum::middleware::from_fn(
+        .layer(axum::middleware::from_fn_with_state(
+            base_origin,
             crate::security::same_origin_writes,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            trusted_proxies,
+            crate::security::client_addresses,
         ))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn_with_state(
@@ -407,5 +415,15 @@ pub fn build_router(state: AppState, options: LeptosOptions) -> Router {
                     tracing::info_span!("request", method = %request.method(), path = %path)
                 },
             ),
-        )
+        );
+    if production {
+        // Production is https (config refuses plain http off loopback): browsers that once
+        // reached it keep to https, so a network attacker can't strip TLS on a later visit.
+        router.layer(SetResponseHeaderLayer::if_not_present(
+            http::header::STRICT_TRANSPORT_SECURITY,
+            http::HeaderValue::from_static("max-age=31536000"),
+        ))
+    } else {
+        router
+    }
 }

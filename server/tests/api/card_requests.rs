@@ -16,6 +16,7 @@ use crate::world::{
     AppError, CardSource, ConnectDemoStripe, DisconnectStripe, EmailKind, EmailState, LinkStatus,
     LoadCardPage, MAX_GUESSES_PER_CLIENT, NotificationState, SendCardRequest, Stripe,
     UpdateCardLinkValidity, WEBHOOK_SECRET, eventually, link_digest, outbox, spawn_app,
+    unknown_link_token,
 };
 
 #[tokio::test]
@@ -243,7 +244,7 @@ async fn expired_revoked_tampered_and_unknown_links_each_get_their_own_answer() 
         .unwrap_err();
     assert_eq!(refused.status, StatusCode::NOT_FOUND);
     assert_eq!(refused.code(), "LINK_NOT_FOUND");
-    let unknown = app.open_link("never-issued").await;
+    let unknown = app.open_link(&unknown_link_token()).await;
     let page = unknown.get_page("/pay").await;
     assert_eq!(page.status(), StatusCode::NOT_FOUND);
     assert!(

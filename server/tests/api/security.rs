@@ -1,9 +1,12 @@
 //! The app's doors: oversized, cross-site, GET and malformed writes are refused before they
-//! change anything.
+//! change anything; transport (HSTS, `__Host-` cookies) as production needs it.
 
 use reqwest::StatusCode;
+use reqwest::header::{HOST, ORIGIN, SET_COOKIE, STRICT_TRANSPORT_SECURITY};
 
-use crate::world::{CreateCustomer, spawn_app};
+use crate::world::{
+    CreateCustomer, SignUp, spawn_app, spawn_app_with, spawn_production_app, unknown_link_token,
+};
 
 /// The New customer form with a first name and these notes.
 fn customer_form(first: &str, notes: &str) -> CreateCustomer {
@@ -181,4 +184,89 @@ async fn every_server_function_and_route_refuses_bad_bodies_and_stores_nothing()
         server_errors.join("\n")
     );
     assert_eq!(row_counts(&app).await, before, "nothing stored");
+}
+
+#[tokio::test]
+async fn the_origin_is_judged_against_the_configured_base_url_not_the_host_header() {
+    let app = spawn_app().await;
+    let merchant = app.merchant("Origin Tours").await;
+    // A forged Host that agrees with a foreign Origin does not make it ours.
+    let forged = merchant
+        .request(&customer_form("Forged", ""))
+        .header(ORIGIN, "https://evil.example")
+        .header(HOST, "evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    assert_eq!(app.count("customers").await, 0);
+    // Our own origin is ours, whatever Host the request came with (a proxy may rewrite it).
+    let ours = merchant
+        .request(&customer_form("Ours", ""))
+        .header(ORIGIN, app.address.as_str())
+        .header(HOST, "internal.invalid:8080")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ours.status(), StatusCode::OK);
+    assert_eq!(app.count("customers").await, 1);
+}
+
+#[tokio::test]
+async fn production_responses_tell_browsers_to_keep_to_https() {
+    let production = spawn_production_app().await;
+    let response = reqwest::get(format!("{}/health", production.address))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        response.headers().get(STRICT_TRANSPORT_SECURITY).unwrap(),
+        "max-age=31536000"
+    );
+    // The demo runs on plain http: no such promise there.
+    let demo = spawn_app().await;
+    let response = reqwest::get(format!("{}/health", demo.address))
+        .await
+        .unwrap();
+    assert!(response.headers().get(STRICT_TRANSPORT_SECURITY).is_none());
+}
+
+#[tokio::test]
+async fn over_https_the_session_and_link_cookies_are_host_only_and_secure() {
+    let app = spawn_app_with(&[("APP__BASE_URL", "https://127.0.0.1")]).await;
+    let browser = app.browser();
+    let signed_up = browser
+        .post(&SignUp {
+            business_name: "Secure Tours".to_owned(),
+            name: "Sam".to_owned(),
+            email: "sam@example.com".to_owned(),
+            password: "correct horse battery".to_owned(),
+        })
+        .await;
+    assert_eq!(signed_up.status(), StatusCode::OK);
+    let opened = browser
+        .get_page(&format!("/pay/{}", unknown_link_token()))
+        .await;
+    assert_eq!(opened.status(), StatusCode::SEE_OTHER);
+    let cleared = browser.get_page("/pay/%3Bx").await;
+    for (response, name, max_age) in [
+        (&signed_up, "__Host-cof_session=", "Max-Age=1209600"),
+        (&opened, "__Host-cof_link=", "Max-Age=7200"),
+        (&cleared, "__Host-cof_link=", "Max-Age=0"),
+    ] {
+        let cookie = response
+            .headers()
+            .get_all(SET_COOKIE)
+            .iter()
+            .map(|v| v.to_str().unwrap())
+            .find(|v| v.starts_with(name))
+            .unwrap_or_else(|| panic!("no {name} cookie"));
+        let attributes: Vec<&str> = cookie.split("; ").skip(1).collect();
+        assert_eq!(
+            attributes,
+            ["Path=/", "HttpOnly", "SameSite=Lax", max_age, "Secure"],
+            "{cookie}"
+        );
+        assert!(!cookie.to_ascii_lowercase().contains("domain="), "{cookie}");
+    }
 }

@@ -9,13 +9,13 @@ use crate::config::Config;
 use crate::error::AppError;
 use crate::state::{app_state, request_parts};
 
-/// The peer address of the connection. (Behind a proxy this is the proxy; counting per client then
-/// degrades to counting per email, which still holds.)
+/// The client's address, as the server derived it from the connection and the trusted proxies'
+/// headers (`crate::client_address`); `None` for a request that came without a connection.
 pub fn client_ip(parts: &http::request::Parts) -> Option<String> {
     parts
         .extensions
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|info| info.0.ip().to_string())
+        .get::<crate::client_address::ClientAddress>()
+        .map(|client| client.0.to_string())
 }
 
 /// `__Host-` binds the cookie to our exact origin, but browsers only accept it with `Secure`.

@@ -1,6 +1,17 @@
-//! Slows password guessing: after too many failures for one email address, or from one client
-//! address, sign-in answers "too many attempts" for a while, without checking the password.
-//! Counts live in the database so every server instance agrees.
+//! Slows password guessing without handing an attacker a way to lock people out. Counts live in
+//! the database so every server instance agrees; the client address is the one derived through
+//! the trusted proxies (`crate::client_address`), so clients behind one proxy are told apart.
+//!
+//! - One client guessing one account: after [`MAX_FAILURES_PER_EMAIL`] failures for that email
+//!   from that address, that address gets "too many attempts" for that account for a while,
+//!   without the password being checked.
+//! - One client guessing many accounts: after [`MAX_FAILURES_PER_CLIENT`] failures from that
+//!   address, it gets "too many attempts" for every account.
+//! - An account guessed from elsewhere (many addresses, or one we can't tell apart): once it has
+//!   [`MAX_FAILURES_PER_EMAIL`] failures from anywhere, every attempt for it waits
+//!   [`GUESSED_ACCOUNT_DELAY`] before the password is checked. It is slowed, never locked: the
+//!   owner signing in from their own address still gets in, a little later. (A lock keyed on the
+//!   email alone let anyone lock any merchant out by typing wrong passwords for them.)
 
 use chrono::{Duration, Utc};
 use sea_orm::{
@@ -12,37 +23,54 @@ use crate::entities::{new_id, sign_in_failure};
 use crate::error::AppError;
 
 pub const WINDOW_MINUTES: i64 = 15;
+/// Failures for one email from one client address (or, when the address is unknown, from
+/// anywhere) before that client is refused for that account; from anywhere, before the account's
+/// attempts are slowed.
 pub const MAX_FAILURES_PER_EMAIL: u64 = 10;
 pub const MAX_FAILURES_PER_CLIENT: u64 = 50;
+/// The wait before checking a password of an account that is being guessed.
+pub const GUESSED_ACCOUNT_DELAY: std::time::Duration = std::time::Duration::from_secs(1);
 
 fn email_digest(email: &str) -> String {
     super::service::token_digest(&email.trim().to_lowercase())
 }
 
-/// `RateLimited` when this email or client has failed too often within the window.
+/// `RateLimited` when this client has failed too often, for this email or at all, within the
+/// window; a wait first when the email is being guessed from anywhere.
 pub async fn check(
     db: &DatabaseConnection,
     email: &str,
     client_ip: Option<&str>,
 ) -> Result<(), AppError> {
     let since = Utc::now() - Duration::minutes(WINDOW_MINUTES);
-    let for_email = sign_in_failure::Entity::find()
+    let failures =
+        || sign_in_failure::Entity::find().filter(sign_in_failure::Column::CreatedAt.gt(since));
+    let for_email = failures()
         .filter(sign_in_failure::Column::EmailDigest.eq(email_digest(email)))
-        .filter(sign_in_failure::Column::CreatedAt.gt(since))
         .count(db)
         .await?;
-    if for_email >= MAX_FAILURES_PER_EMAIL {
+    let from_this_client_for_email = match client_ip {
+        Some(ip) => {
+            let from_client = failures()
+                .filter(sign_in_failure::Column::ClientIp.eq(ip))
+                .count(db)
+                .await?;
+            if from_client >= MAX_FAILURES_PER_CLIENT {
+                return Err(AppError::RateLimited);
+            }
+            failures()
+                .filter(sign_in_failure::Column::EmailDigest.eq(email_digest(email)))
+                .filter(sign_in_failure::Column::ClientIp.eq(ip))
+                .count(db)
+                .await?
+        }
+        None => for_email,
+    };
+    if from_this_client_for_email >= MAX_FAILURES_PER_EMAIL {
         return Err(AppError::RateLimited);
     }
-    if let Some(ip) = client_ip {
-        let for_client = sign_in_failure::Entity::find()
-            .filter(sign_in_failure::Column::ClientIp.eq(ip))
-            .filter(sign_in_failure::Column::CreatedAt.gt(since))
-            .count(db)
-            .await?;
-        if for_client >= MAX_FAILURES_PER_CLIENT {
-            return Err(AppError::RateLimited);
-        }
+    if for_email >= MAX_FAILURES_PER_EMAIL {
+        tokio::time::sleep(GUESSED_ACCOUNT_DELAY).await;
     }
     Ok(())
 }

@@ -16,8 +16,8 @@ use crate::features::auth::service::{Authenticated, find_staff, staff_recipient}
 use crate::features::customers::dto::full_name;
 use crate::features::customers::service::find_model;
 use crate::features::customers::stripe::ensure_stripe_customer;
-use crate::features::links::service::{self as links, Link, NewLink};
-use crate::features::links::token;
+use crate::features::links::service::{self as links, Completion, Link, NewLink};
+use crate::features::links::token::{self, LinkToken};
 use crate::features::notifications::outbox;
 use crate::features::payment_options::service::{self as payment_options, Added, NewCard};
 use crate::features::settings::connection::{self, StripeConnection};
@@ -165,7 +165,7 @@ async fn existing_setup_intent(
 /// request already completed (by the webhook, or another tab) answers with its card.
 pub async fn complete_from_page(
     state: &AppState,
-    token: &str,
+    token: &LinkToken,
     client_ip: Option<&str>,
 ) -> Result<CardView, AppError> {
     let link = links::find_by_token(state, token, client_ip).await?;
@@ -219,7 +219,15 @@ pub async fn complete_from_webhook(
     let account = connection.account(state)?;
     let intent = account.retrieve_setup_intent(setup_intent_id).await?;
     if let SetupState::Succeeded { payment_method_id } = intent.state {
-        record_completion(state, &account, &link, &payment_method_id).await?;
+        match record_completion(state, &account, &link, &payment_method_id).await {
+            // Refused and detached: nothing more to do for this event.
+            Ok(_)
+            | Err(
+                AppError::LinkReplacedBeforeSaving { .. }
+                | AppError::LinkExpiredBeforeSaving { .. },
+            ) => {}
+            Err(other) => return Err(other),
+        }
     }
     Ok(true)
 }
@@ -240,12 +248,19 @@ async fn record_completion(
     let db = &state.db;
     let option_id = new_id();
     let txn = db.begin().await?;
-    if !links::complete(&txn, &link.id, Some(&option_id)).await? {
-        txn.rollback().await?;
-        let current = links::reload(db, &link.id).await?;
-        return saved_card(db, &current)
-            .await?
-            .ok_or_else(|| AppError::internal("completed card request without its card"));
+    match links::complete(&txn, &link.id, Some(&option_id)).await? {
+        Completion::Done => {}
+        Completion::AlreadyUsed => {
+            txn.rollback().await?;
+            let current = links::reload(db, &link.id).await?;
+            return saved_card(db, &current)
+                .await?
+                .ok_or_else(|| AppError::internal("completed card request without its card"));
+        }
+        closed @ (Completion::Revoked | Completion::Expired) => {
+            txn.rollback().await?;
+            return Err(refuse_closed_link(state, account, link, payment_method_id, closed).await);
+        }
     }
     let added = payment_options::add_card(
         &txn,
@@ -289,6 +304,31 @@ async fn record_completion(
     live::publish(MerchantId(&link.merchant_id), CustomerId(&link.customer_id));
     tracing::info!(link_id = %link.id, "card saved from card request");
     Ok(view)
+}
+
+/// A card confirmed at Stripe on a link that was revoked or expired meanwhile is not put on file:
+/// the customer is told why, and the card is detached again so the merchant can't charge a card
+/// the customer was told was not saved. (Stripe answers the same for a retry or the webhook.)
+async fn refuse_closed_link(
+    state: &AppState,
+    account: &StripeAccount,
+    link: &Link,
+    payment_method_id: &str,
+    closed: Completion,
+) -> AppError {
+    if let Err(err) = account.detach_card_if_attached(payment_method_id).await {
+        tracing::warn!(link_id = %link.id, error = %err, "could not detach the card of a closed card request");
+    }
+    tracing::info!(link_id = %link.id, ?closed, "card not saved: the card request was closed");
+    let merchant_name = match find_merchant(&state.db, &link.merchant_id).await {
+        Ok(merchant) => merchant.business_name,
+        Err(err) => return err,
+    };
+    if closed == Completion::Revoked {
+        AppError::LinkReplacedBeforeSaving { merchant_name }
+    } else {
+        AppError::LinkExpiredBeforeSaving { merchant_name }
+    }
 }
 
 /// "<Customer> added a card", to the staff member who sent the request.

@@ -19,7 +19,7 @@ use crate::features::auth::service::{Authenticated, staff_recipient};
 use crate::features::customers::dto::full_name;
 use crate::features::customers::service::{email_recipient, find_model};
 use crate::features::links::service::{self as links, Link, NewLink};
-use crate::features::links::token;
+use crate::features::links::token::{self, LinkToken};
 use crate::features::notifications::outbox;
 use crate::features::payment_options::view::card_label;
 use crate::features::settings::connection;
@@ -269,7 +269,7 @@ pub async fn payment_to_confirm(
 /// was paid. Refused (`SetupIncomplete`) while Stripe does not say it succeeded.
 pub async fn complete(
     state: &AppState,
-    token: &str,
+    token: &LinkToken,
     client_ip: Option<&str>,
 ) -> Result<PaymentConfirmed, AppError> {
     let link = links::find_by_token(state, token, client_ip).await?;

@@ -1,6 +1,7 @@
 //! The card page's cookie: carries the link token from `/pay/<token>` to the page's server
 //! functions, so the token is never in a URL the page (or Stripe.js) can see.
 
+use super::token::LinkToken;
 use crate::config::Config;
 use crate::error::AppError;
 use crate::features::auth::session::{cookie_value, set_cookie_value};
@@ -19,15 +20,29 @@ pub fn cookie_name(config: &Config) -> &'static str {
 }
 
 /// The `Set-Cookie` value that carries `token` to the page.
-pub fn page_cookie(config: &Config, token: &str) -> String {
-    set_cookie_value(config, cookie_name(config), token, PAGE_COOKIE_SECONDS)
+pub fn page_cookie(config: &Config, token: &LinkToken) -> String {
+    set_cookie_value(
+        config,
+        cookie_name(config),
+        token.as_str(),
+        PAGE_COOKIE_SECONDS,
+    )
 }
 
-/// The link token of the current request's page cookie; without one the page cannot tell which
-/// link it serves, which to the customer is the same as an invalid link.
-pub fn token_from_cookie(state: &AppState) -> Result<String, AppError> {
+/// The `Set-Cookie` value that removes the page cookie: a malformed link must not show the page
+/// of a link the browser opened before.
+pub fn no_page_cookie(config: &Config) -> String {
+    set_cookie_value(config, cookie_name(config), "", 0)
+}
+
+/// The link token of the current request's page cookie; without one (or with one that is not a
+/// token) the page cannot tell which link it serves, which to the customer is the same as an
+/// invalid link.
+pub fn token_from_cookie(state: &AppState) -> Result<LinkToken, AppError> {
     let parts = request_parts()?;
-    cookie_value(&parts.headers, cookie_name(&state.config)).ok_or(AppError::LinkNotFound)
+    cookie_value(&parts.headers, cookie_name(&state.config))
+        .and_then(|value| LinkToken::parse(&value))
+        .ok_or(AppError::LinkNotFound)
 }
 
 /// The client address of the current server-function request.
@@ -39,7 +54,7 @@ pub fn client_ip() -> Option<String> {
 
 /// The link holder of the current request: the token of its page cookie and its address.
 pub struct Holder {
-    pub token: String,
+    pub token: LinkToken,
     pub client_ip: Option<String>,
 }
 

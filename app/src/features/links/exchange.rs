@@ -1,18 +1,26 @@
 //! `GET /pay/{token}`: the emailed link. Trades the token for the card page's cookie and
 //! redirects to `/pay`, so the token is gone from the address bar, the history and every Referer
 //! before the page (or Stripe.js) loads. Unknown, tampered and valid tokens get the same answer;
-//! the page says what is wrong. The token is never logged (the request span logs `/pay/…`).
+//! the page says what is wrong. A segment that is not a token at all is answered like an unknown
+//! one, but without a lookup and without a cookie made from it. The token is never logged (the
+//! request span logs `/pay/…`).
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use super::cookie::page_cookie;
+use super::cookie::{no_page_cookie, page_cookie};
+use super::token::LinkToken;
 use crate::error::AppError;
 use crate::state::AppState;
 
-/// The answer to a visit of `/pay/<token>` from `client_ip`.
-pub async fn exchange(state: &AppState, token: &str, client_ip: Option<&str>) -> Response {
-    match super::service::open(state, token, client_ip).await {
+/// The answer to a visit of `/pay/<segment>` from `client_ip`.
+pub async fn exchange(state: &AppState, segment: &str, client_ip: Option<&str>) -> Response {
+    let Some(token) = LinkToken::parse(segment) else {
+        // No link has this shape: nothing to look up or count, and the segment (`;`, CR LF…)
+        // never reaches a header. The page then says "not valid", as for an unknown token.
+        return to_the_page(&no_page_cookie(&state.config));
+    };
+    match super::service::open(state, &token, client_ip).await {
         Ok(()) => {}
         Err(AppError::RateLimited) => {
             return (
@@ -25,6 +33,11 @@ pub async fn exchange(state: &AppState, token: &str, client_ip: Option<&str>) ->
         // Opening is only bookkeeping: the page still works, so carry on.
         Err(err) => tracing::warn!(error = %err, "could not record a customer link as opened"),
     }
+    to_the_page(&page_cookie(&state.config, &token))
+}
+
+/// The redirect to the card page, setting (or clearing) its cookie.
+fn to_the_page(cookie: &str) -> Response {
     let mut response = StatusCode::SEE_OTHER.into_response();
     let headers = response.headers_mut();
     // Each exchange gets a `/pay` address of its own (the query means nothing to the page):
@@ -35,14 +48,9 @@ pub async fn exchange(state: &AppState, token: &str, client_ip: Option<&str>) ->
     if let Ok(location) = HeaderValue::from_str(&format!("/pay?visit={}", &visit[..12])) {
         headers.insert(header::LOCATION, location);
     }
-    match HeaderValue::from_str(&page_cookie(&state.config, token)) {
-        Ok(cookie) => {
-            headers.insert(header::SET_COOKIE, cookie);
-        }
-        // Only a token with characters no cookie may hold gets here: it is not ours anyway.
-        Err(_) => {
-            headers.insert(header::LOCATION, HeaderValue::from_static("/pay?invalid"));
-        }
+    // A token is base64url and the rest is ours: always a valid header.
+    if let Ok(cookie) = HeaderValue::from_str(cookie) {
+        headers.insert(header::SET_COOKIE, cookie);
     }
     headers.insert(
         header::REFERRER_POLICY,

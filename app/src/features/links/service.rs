@@ -7,7 +7,8 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
 };
 
-use super::{guesses, token};
+use super::guesses;
+use super::token::LinkToken;
 use crate::entities::{customer_link, merchant, new_id};
 use crate::error::AppError;
 use crate::features::settings::service::find_merchant;
@@ -174,12 +175,12 @@ pub async fn reload(db: &impl ConnectionTrait, id: &str) -> Result<Link, AppErro
 /// limit gets `RateLimited` before any lookup.
 pub async fn find_by_token(
     state: &AppState,
-    token: &str,
+    token: &LinkToken,
     client_ip: Option<&str>,
 ) -> Result<Link, AppError> {
     guesses::check_guesses(&state.db, client_ip).await?;
     let found = customer_link::Entity::find()
-        .filter(customer_link::Column::TokenHash.eq(token::digest(token)))
+        .filter(customer_link::Column::TokenHash.eq(token.digest()))
         .one(&state.db)
         .await?;
     match found {
@@ -200,7 +201,7 @@ pub struct Usable {
 /// The link behind a token if it can still be used, or the reason it can't.
 pub async fn usable(
     state: &AppState,
-    token: &str,
+    token: &LinkToken,
     client_ip: Option<&str>,
 ) -> Result<Usable, AppError> {
     let link = find_by_token(state, token, client_ip).await?;
@@ -219,7 +220,11 @@ pub async fn usable(
 /// The first visit of `/pay/<token>`: marks the link opened (if it is usable). The caller answers
 /// the same whatever the outcome, so every token looks alike — except to a client that has
 /// guessed too often (`RateLimited`).
-pub async fn open(state: &AppState, token: &str, client_ip: Option<&str>) -> Result<(), AppError> {
+pub async fn open(
+    state: &AppState,
+    token: &LinkToken,
+    client_ip: Option<&str>,
+) -> Result<(), AppError> {
     let link = match usable(state, token, client_ip).await {
         Ok(Usable { link, .. }) => link,
         Err(AppError::RateLimited) => return Err(AppError::RateLimited),
@@ -263,14 +268,28 @@ pub async fn attach_setup_intent(
     Ok(())
 }
 
-/// Uses the link up: the first caller gets `true` (and records the card it saved, if any);
-/// everyone after gets `false`. Write it first in a transaction: on SQLite that takes the write
-/// lock; on Postgres a concurrent caller waits on the row and then finds it used.
+/// What became of an attempt to use a link up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Completion {
+    /// This caller used it: record what it was for, in the same transaction.
+    Done,
+    /// Another caller (a tab, the webhook) used it first.
+    AlreadyUsed,
+    /// A newer link replaced it before it was used.
+    Revoked,
+    /// Its time ran out before it was used.
+    Expired,
+}
+
+/// Uses the link up if it is still pending and unexpired: the first caller gets `Done` (and
+/// records the card it saved, if any); everyone after learns why not. Write it first in a
+/// transaction: on SQLite that takes the write lock; on Postgres a concurrent caller waits on
+/// the row and then finds it used.
 pub async fn complete(
     db: &impl ConnectionTrait,
     link_id: &str,
     payment_option_id: Option<&str>,
-) -> Result<bool, AppError> {
+) -> Result<Completion, AppError> {
     let mut update = mark_completed();
     if let Some(option_id) = payment_option_id {
         update = update.col_expr(
@@ -280,10 +299,18 @@ pub async fn complete(
     }
     let done = update
         .filter(customer_link::Column::Id.eq(link_id))
-        .filter(customer_link::Column::Status.ne(LinkStatus::Completed))
+        .filter(customer_link::Column::Status.eq(LinkStatus::Pending))
+        .filter(customer_link::Column::ExpiresAt.gt(Utc::now()))
         .exec(db)
         .await?;
-    Ok(done.rows_affected == 1)
+    if done.rows_affected == 1 {
+        return Ok(Completion::Done);
+    }
+    Ok(match reload(db, link_id).await?.status {
+        LinkStatus::Completed => Completion::AlreadyUsed,
+        LinkStatus::Revoked => Completion::Revoked,
+        LinkStatus::Pending => Completion::Expired,
+    })
 }
 
 /// The customer answered `charge_id`: its pending links are used up.

@@ -7,6 +7,7 @@ use crate::features::card_requests::service::setup_intent_for;
 use crate::features::charges::confirmation::payment_to_confirm;
 use crate::features::customers::service::find_model;
 use crate::features::links::service::{self as links, Usable};
+use crate::features::links::token::LinkToken;
 use crate::features::settings::connection;
 use crate::ids::{CustomerId, MerchantId};
 use crate::state::AppState;
@@ -17,7 +18,7 @@ use crate::time::day;
 /// already succeeded (a missed webhook, another tab) reads as used.
 pub async fn card_page(
     state: &AppState,
-    token: &str,
+    token: &LinkToken,
     client_ip: Option<&str>,
 ) -> Result<CardPage, AppError> {
     let Usable { link, merchant } = links::usable(state, token, client_ip).await?;

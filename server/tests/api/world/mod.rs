@@ -20,7 +20,10 @@ pub use logs::captured_logs;
 pub use merchant::{Stripe, TestMerchant};
 pub use process::{ServerCommand, ServerProcess, free_port};
 pub use rows::{Amounts, insert_booking, insert_card};
-pub use test_app::{DemoData, MAIL_FROM, TestApp, eventually, spawn_app, test_database};
+pub use test_app::{
+    DemoData, MAIL_FROM, TestApp, eventually, spawn_app, spawn_app_with, spawn_production_app,
+    test_database,
+};
 
 use merchant::MerchantBuilder;
 use test_app::authenticate;
@@ -31,7 +34,7 @@ pub use app::cards::CardView;
 pub use app::error::{AppError, FieldError};
 pub use app::features::auth::api::{CurrentSession, SignIn, SignOut, SignUp};
 pub use app::features::auth::dto::SessionInfo;
-pub use app::features::auth::throttle::MAX_FAILURES_PER_EMAIL;
+pub use app::features::auth::throttle::{GUESSED_ACCOUNT_DELAY, MAX_FAILURES_PER_EMAIL};
 pub use app::features::bookings::api::{CreateBooking, ListBookings};
 pub use app::features::bookings::dto::{BookingPage, BookingView};
 pub use app::features::card_requests::api::SendCardRequest;
@@ -81,6 +84,11 @@ pub const WEBHOOK_SECRET: &str = "whsec_test_0123456789abcdef";
 pub fn test_keys() -> (String, String) {
     let suffix = uuid::Uuid::new_v4().simple().to_string();
     (format!("pk_test_{suffix}"), format!("sk_test_{suffix}"))
+}
+
+/// A token of the right shape that no link has: what a guesser tries.
+pub fn unknown_link_token() -> String {
+    app::features::links::token::new_token().0
 }
 
 /// A new request key: a new submission of a form (Charge, Refund).

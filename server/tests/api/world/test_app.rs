@@ -101,8 +101,13 @@ pub async fn test_database() -> (String, TestDatabase) {
 }
 
 pub fn test_config(database_url: &str) -> Config {
+    test_config_with(database_url, &[])
+}
+
+/// The test configuration with these `APP__…` pairs added, or replacing its own.
+pub fn test_config_with(database_url: &str, overrides: &[(&str, &str)]) -> Config {
     let master_key = app::crypto::SecretBox::generate_key();
-    let vars = [
+    let mut vars = vec![
         ("APP__SERVER__PORT", "0"),
         ("APP__DATABASE__URL", database_url),
         ("APP__DEMO__SEED", "false"),
@@ -121,15 +126,45 @@ pub fn test_config(database_url: &str) -> Config {
         ("APP__STRIPE__RECONCILE_AFTER_SECS", "0"),
         ("APP__STRIPE__RECONCILE_INTERVAL_SECS", "3600"),
     ];
+    vars.retain(|(key, _)| !overrides.iter().any(|(other, _)| other == key));
+    vars.extend_from_slice(overrides);
     Config::from_pairs(&vars).expect("test config")
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[]).await
+}
+
+/// The test app with these settings (`APP__…` pairs) on top of the test configuration.
+pub async fn spawn_app_with(settings: &[(&str, &str)]) -> TestApp {
     let (database_url, database) = test_database().await;
-    let application = Application::build(test_config(&database_url))
+    let application = Application::build(test_config_with(&database_url, settings))
         .await
         .expect("build app");
     start_application(application, database).await
+}
+
+/// The app in production mode — no emulator, no demo pieces — on a loopback http address, as
+/// behind a TLS-terminating proxy on the same machine: for what its responses carry.
+pub struct ProductionApp {
+    pub address: String,
+    _database: TestDatabase,
+    _server: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+pub async fn spawn_production_app() -> ProductionApp {
+    let (database_url, database) = test_database().await;
+    let mut config = test_config(&database_url);
+    config.mode = app::config::Mode::Production;
+    config.stripe.emulator = false;
+    config.stripe.api_base = None;
+    config.validate().expect("a valid production configuration");
+    let application = Application::build(config).await.expect("build app");
+    ProductionApp {
+        address: format!("http://127.0.0.1:{}", application.port()),
+        _database: database,
+        _server: tokio::spawn(application.run_until_stopped()),
+    }
 }
 
 async fn start_application(application: Application, database: TestDatabase) -> TestApp {
@@ -229,6 +264,27 @@ impl TestApp {
     /// A browser of no one in particular: signed out, no link opened.
     pub fn browser(&self) -> Browser {
         Browser::new(&self.address, Duration::from_secs(30))
+    }
+
+    /// A browser whose connections come from `peer` (a loopback address such as 127.0.0.3:
+    /// a proxy, or a client of its own) and that sends `X-Forwarded-For: <forwarded_for>` with
+    /// every request when given — a client behind that proxy, or one forging the header.
+    pub fn browser_from(&self, peer: [u8; 4], forwarded_for: Option<&str>) -> Browser {
+        let mut headers = reqwest::header::HeaderMap::new();
+        if let Some(client) = forwarded_for {
+            headers.insert("x-forwarded-for", client.parse().unwrap());
+        }
+        Browser {
+            base: self.address.clone(),
+            client: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .timeout(Duration::from_secs(30))
+                .local_address(std::net::IpAddr::from(peer))
+                .default_headers(headers)
+                .build()
+                .unwrap(),
+        }
     }
 
     /// The address of server function `F`.
@@ -371,9 +427,10 @@ impl TestApp {
         self.link_in(&message.data.replace("=\r\n", "").replace("=3D", "="))
     }
 
-    /// The token of the card link (`<address>/pay/<token>`) in an email's text.
+    /// The token of the card link (`<configured base URL>/pay/<token>`) in an email's text.
     pub fn link_in(&self, text: &str) -> String {
-        let prefix = format!("{}/pay/", self.address);
+        let base = self.state.config.base_url.as_str().trim_end_matches('/');
+        let prefix = format!("{base}/pay/");
         let start = text
             .find(&prefix)
             .expect("the email links to the card page")
@@ -386,7 +443,11 @@ impl TestApp {
 
     /// Opens an emailed link the way a browser does: GET, take the cookie, follow to `/pay`.
     pub async fn open_link(&self, token: &str) -> Customer {
-        let browser = self.browser();
+        self.open_link_in(self.browser(), token).await
+    }
+
+    /// Opens an emailed link in this browser (see `open_link`).
+    pub async fn open_link_in(&self, browser: Browser, token: &str) -> Customer {
         let response = browser.get_page(&format!("/pay/{token}")).await;
         assert_eq!(response.status(), StatusCode::SEE_OTHER);
         let location = response.headers().get(LOCATION).unwrap().to_str().unwrap();

@@ -38,8 +38,12 @@ fn LinkProblem(error: AppError) -> impl IntoView {
     set_http_status(error.status());
     let heading = match &error {
         AppError::LinkUsed { .. } => "This link has already been used",
-        AppError::LinkExpired { .. } => "This link has expired",
-        AppError::LinkRevoked { .. } => "This link has been revoked",
+        AppError::LinkExpired { .. } | AppError::LinkExpiredBeforeSaving { .. } => {
+            "This link has expired"
+        }
+        AppError::LinkRevoked { .. } | AppError::LinkReplacedBeforeSaving { .. } => {
+            "This link has been revoked"
+        }
         AppError::LinkNotFound => "This link is not valid",
         AppError::LinkUnavailable { .. } => "Cards can't be added right now",
         // Stripe or our server in trouble: the link itself may be fine.
