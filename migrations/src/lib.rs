@@ -12,6 +12,7 @@ mod m20261129_000007_charging;
 mod m20261130_000008_customer_links;
 mod m20261130_000009_stripe_account_scope;
 mod m20261130_000010_stripe_event_claims;
+mod m20261130_000012_sign_up_attempts;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000008_customer_links::Migration),
             Box::new(m20261130_000009_stripe_account_scope::Migration),
             Box::new(m20261130_000010_stripe_event_claims::Migration),
+            Box::new(m20261130_000012_sign_up_attempts::Migration),
         ]
     }
 }

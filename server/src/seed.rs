@@ -57,12 +57,13 @@ pub async fn seed_demo(state: &AppState) -> Result<DemoLogin, AppError> {
     match existing {
         Some(user) => {
             let mut user: staff_user::ActiveModel = user.into();
-            user.password_hash = Set(auth::hash_password(&password).await?);
+            user.password_hash = Set(state.hashing.hash(&password).await?);
             user.update(db).await?;
         }
         None => {
             let owner = auth::sign_up(
                 db,
+                &state.hashing,
                 SignUp {
                     business_name: parsed(BusinessName::parse("Demo Tours"))?,
                     name: parsed(PersonName::parse("Demo Owner", ""))?,

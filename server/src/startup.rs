@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use app::config::{Config, Mode};
 use app::crypto::SecretBox;
+use app::features::auth::hashing::PasswordHashing;
 use app::features::notifications::outbox::{Mailer, spawn_worker};
 use app::state::AppState;
 use app::{App, shell};
@@ -68,11 +69,16 @@ impl Application {
         if config.server.port == 0 && config.base_url.set_port(Some(address.port())).is_err() {
             return Err("base_url cannot take a port".into());
         }
+        let hashing = PasswordHashing::new(
+            config.limits.concurrent_hashes,
+            Duration::from_millis(config.limits.hash_wait_ms),
+        );
         let state = AppState {
             db,
             config: Arc::new(config),
             secrets,
             emulator_base: emulator.as_ref().map(Emulator::base_url),
+            hashing,
         };
         if state.emulator_base.is_some() {
             app::features::settings::connection::renew_demo_connections(&state).await?;
@@ -225,6 +231,9 @@ fn spawn_housekeeping(db: DatabaseConnection) {
             }
             if let Err(err) = app::features::auth::throttle::purge_old(&db).await {
                 tracing::warn!(error = %err, "could not purge old sign-in failures");
+            }
+            if let Err(err) = app::features::auth::sign_up_limit::purge_old(&db).await {
+                tracing::warn!(error = %err, "could not purge old sign-up attempts");
             }
             if let Err(err) = app::features::links::guesses::purge_old_guesses(&db).await {
                 tracing::warn!(error = %err, "could not purge old card link guesses");

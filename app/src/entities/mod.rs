@@ -12,6 +12,7 @@ pub mod payment_option;
 pub mod refund;
 pub mod session;
 pub mod sign_in_failure;
+pub mod sign_up_attempt;
 pub mod staff_user;
 pub mod stripe_connection;
 pub mod stripe_event;

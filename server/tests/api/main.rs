@@ -4,6 +4,7 @@
 
 mod account_switch;
 mod auth;
+mod auth_load;
 mod bookings;
 mod card_requests;
 mod charges;

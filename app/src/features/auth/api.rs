@@ -12,12 +12,15 @@ pub async fn sign_up(
     email: String,
     password: String,
 ) -> Result<(), AppError> {
-    use super::{service, session};
+    use super::{service, session, sign_up_limit};
     crate::state::respond(
         async move {
             let state = crate::state::app_state()?;
             let input = service::SignUp::parse(&business_name, &name, &email, &password)?;
-            let owner = service::sign_up(&state.db, input).await?;
+            let client_ip = session::client_ip(&crate::state::request_parts()?);
+            let limit = state.config.limits.sign_ups_per_client;
+            sign_up_limit::admit(&state.db, client_ip.as_deref(), limit).await?;
+            let owner = service::sign_up(&state.db, &state.hashing, input).await?;
             tracing::info!(merchant_id = %owner.merchant_id, "merchant signed up");
             session::start_session(&owner).await?;
             leptos_axum::redirect("/customers");
@@ -34,8 +37,14 @@ pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
         async move {
             let state = crate::state::app_state()?;
             let client_ip = session::client_ip(&crate::state::request_parts()?);
-            let user =
-                service::authenticate(&state.db, &email, &password, client_ip.as_deref()).await?;
+            let user = service::authenticate(
+                &state.db,
+                &state.hashing,
+                &email,
+                &password,
+                client_ip.as_deref(),
+            )
+            .await?;
             session::start_session(&user).await?;
             leptos_axum::redirect("/customers");
             Ok(())

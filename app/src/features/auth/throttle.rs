@@ -1,6 +1,7 @@
-//! Slows password guessing: after too many failures for one email address, or from one client
+//! Slows password guessing: after too many attempts for one email address, or from one client
 //! address, sign-in answers "too many attempts" for a while, without checking the password.
-//! Counts live in the database so every server instance agrees.
+//! Every attempt is a row (`sign_in_failures`: an attempt counts as a failure until it succeeds,
+//! which clears them); counts live in the database so every server instance agrees.
 
 use chrono::{Duration, Utc};
 use sea_orm::{
@@ -19,19 +20,34 @@ fn email_digest(email: &str) -> String {
     super::service::token_digest(&email.trim().to_lowercase())
 }
 
-/// `RateLimited` when this email or client has failed too often within the window.
-pub async fn check(
+/// Records this sign-in attempt, then counts: `RateLimited` when this email or client has made
+/// more attempts than its budget within the window (this one included), before any password is
+/// checked. Recording first is what makes the budget hold under parallel requests: of any set of
+/// attempts let through, the one that counted last saw all the others' rows, so no more than the
+/// budget ever reach the password check. (Counting first and recording after a failed check let
+/// every attempt of a parallel burst count the same old total.) A success then clears the email's
+/// attempts ([`clear`]).
+pub async fn admit(
     db: &DatabaseConnection,
     email: &str,
     client_ip: Option<&str>,
 ) -> Result<(), AppError> {
-    let since = Utc::now() - Duration::minutes(WINDOW_MINUTES);
+    let now = Utc::now();
+    sign_in_failure::ActiveModel {
+        id: Set(new_id()),
+        email_digest: Set(email_digest(email)),
+        client_ip: Set(client_ip.map(ToOwned::to_owned)),
+        created_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    let since = now - Duration::minutes(WINDOW_MINUTES);
     let for_email = sign_in_failure::Entity::find()
         .filter(sign_in_failure::Column::EmailDigest.eq(email_digest(email)))
         .filter(sign_in_failure::Column::CreatedAt.gt(since))
         .count(db)
         .await?;
-    if for_email >= MAX_FAILURES_PER_EMAIL {
+    if for_email > MAX_FAILURES_PER_EMAIL {
         return Err(AppError::RateLimited);
     }
     if let Some(ip) = client_ip {
@@ -40,26 +56,10 @@ pub async fn check(
             .filter(sign_in_failure::Column::CreatedAt.gt(since))
             .count(db)
             .await?;
-        if for_client >= MAX_FAILURES_PER_CLIENT {
+        if for_client > MAX_FAILURES_PER_CLIENT {
             return Err(AppError::RateLimited);
         }
     }
-    Ok(())
-}
-
-pub async fn record_failure(
-    db: &DatabaseConnection,
-    email: &str,
-    client_ip: Option<&str>,
-) -> Result<(), AppError> {
-    sign_in_failure::ActiveModel {
-        id: Set(new_id()),
-        email_digest: Set(email_digest(email)),
-        client_ip: Set(client_ip.map(ToOwned::to_owned)),
-        created_at: Set(Utc::now()),
-    }
-    .insert(db)
-    .await?;
     Ok(())
 }
 

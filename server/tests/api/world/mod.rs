@@ -16,7 +16,9 @@ pub use browser::Customer;
 pub use browser::{Browser, Refused, answer, call_with_cookie, location, session_cookie};
 pub use merchant::{Stripe, TestMerchant};
 pub use rows::{Amounts, insert_booking, insert_card};
-pub use test_app::{DemoData, MAIL_FROM, TestApp, eventually, mailer, spawn_app, test_database};
+pub use test_app::{
+    DemoData, MAIL_FROM, TestApp, eventually, mailer, spawn_app, spawn_app_with, test_database,
+};
 
 use merchant::MerchantBuilder;
 use test_app::authenticate;

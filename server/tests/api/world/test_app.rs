@@ -125,10 +125,15 @@ pub fn test_config(database_url: &str) -> Config {
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// The app with the test configuration changed by `adjust` first (a limit, a setting).
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let (database_url, database) = test_database().await;
-    let application = Application::build(test_config(&database_url))
-        .await
-        .expect("build app");
+    let mut config = test_config(&database_url);
+    adjust(&mut config);
+    let application = Application::build(config).await.expect("build app");
     start_application(application, database).await
 }
 
