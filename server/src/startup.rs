@@ -328,6 +328,7 @@ pub fn build_router(state: AppState, options: LeptosOptions) -> Router {
     let webhook_state = state.clone();
     let link_state = state.clone();
     let events_state = state.clone();
+    let confirm_state = state.clone();
     let request_timeout = crate::request_timeout::RequestTimeout(Duration::from_millis(
         state.config.server.request_timeout_ms,
     ));
@@ -350,6 +351,15 @@ pub fn build_router(state: AppState, options: LeptosOptions) -> Router {
         .route(
             "/pay/{token}",
             get(move |path, peer| crate::card_links::exchange(link_state.clone(), path, peer)),
+        )
+        .route(
+            "/confirm-email/{token}",
+            get(move |axum::extract::Path(token): axum::extract::Path<String>| {
+                let state = confirm_state.clone();
+                async move {
+                    app::features::onboarding::route::confirm_email(&state, &token).await
+                }
+            }),
         )
         .route(
             "/events/customers/{id}",

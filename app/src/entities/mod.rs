@@ -5,6 +5,7 @@ pub mod booking;
 pub mod charge;
 pub mod customer;
 pub mod customer_link;
+pub mod email_confirmation;
 pub mod link_guess;
 pub mod merchant;
 pub mod outbox_email;

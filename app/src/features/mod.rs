@@ -8,9 +8,10 @@
 //! charges                charge, settle, confirmation, refunds, reconciler
 //! card_requests · bookings
 //! payment_options        add_card(txn, …), make default, remove, views
-//! notifications · links · activity
-//!                        the outbox and the Notifications list; customer links (token, cookie,
-//!                        guess throttle, /pay/<token>); the activity log
+//! onboarding · notifications · links · activity
+//!                        sign-up, the merchant's email confirmation and its daily quota of
+//!                        customer emails; the outbox and the Notifications list; customer links
+//!                        (token, cookie, guess throttle, /pay/<token>); the activity log
 //! customers · settings · auth
 //!                        customers and their Stripe customer; the merchant and its Stripe
 //!                        connection; sign-in, sessions and the merchant shell
@@ -27,7 +28,7 @@ pub const LAYERS: &[&[&str]] = &[
     &["charges"],
     &["card_requests", "bookings"],
     &["payment_options"],
-    &["notifications", "links", "activity"],
+    &["onboarding", "notifications", "links", "activity"],
     &["customers", "settings", "auth"],
 ];
 
@@ -39,6 +40,7 @@ pub mod charges;
 pub mod customers;
 pub mod links;
 pub mod notifications;
+pub mod onboarding;
 pub mod pay;
 pub mod payment_options;
 pub mod profile;

@@ -11,6 +11,7 @@ mod charges;
 mod crash;
 mod customers;
 mod demo_restart;
+mod email_confirmation;
 mod health;
 mod many_writers;
 mod outbox;

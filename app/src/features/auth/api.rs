@@ -5,31 +5,6 @@ use leptos::prelude::*;
 use super::dto::SessionInfo;
 use crate::error::AppError;
 
-#[server(endpoint = "sign_up")]
-pub async fn sign_up(
-    business_name: String,
-    name: String,
-    email: String,
-    password: String,
-) -> Result<(), AppError> {
-    use super::{service, session, sign_up_limit};
-    crate::state::respond(
-        async move {
-            let state = crate::state::app_state()?;
-            let input = service::SignUp::parse(&business_name, &name, &email, &password)?;
-            let client_ip = session::client_ip(&crate::state::request_parts()?);
-            let limit = state.config.limits.sign_ups_per_client;
-            sign_up_limit::admit(&state.db, client_ip.as_deref(), limit).await?;
-            let owner = service::sign_up(&state.db, &state.hashing, input).await?;
-            tracing::info!(merchant_id = %owner.merchant_id, "merchant signed up");
-            session::start_session(&owner).await?;
-            leptos_axum::redirect("/customers");
-            Ok(())
-        }
-        .await,
-    )
-}
-
 #[server(endpoint = "sign_in")]
 pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
     use super::{service, session};

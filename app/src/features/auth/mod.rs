@@ -1,5 +1,6 @@
-//! Merchant sign-up, sign-in and sign-out with server-side sessions, bounded password hashing,
-//! and the signed-in frame (`components::shell`) every merchant page sits in.
+//! Merchant accounts (created by `onboarding`'s sign-up), sign-in and sign-out with server-side
+//! sessions, bounded password hashing, and the signed-in frame (`components::shell`) every
+//! merchant page sits in.
 
 pub mod api;
 pub mod components;

@@ -56,6 +56,9 @@ pub async fn exchange(state: &AppState, token: &str, client_ip: Option<&str>) ->
 pub fn loggable_path(path: &str) -> &str {
     if path.starts_with("/pay/") {
         "/pay/…"
+    } else if path.starts_with("/confirm-email/") {
+        // A merchant's email confirmation link carries a token too.
+        "/confirm-email/…"
     } else {
         path
     }
@@ -69,6 +72,7 @@ mod tests {
     fn link_tokens_never_reach_the_log() {
         assert_eq!(loggable_path("/pay/abcDEF123_-"), "/pay/…");
         assert_eq!(loggable_path("/pay"), "/pay");
+        assert_eq!(loggable_path("/confirm-email/abc_-1"), "/confirm-email/…");
         assert_eq!(loggable_path("/customers/1"), "/customers/1");
     }
 }

@@ -27,7 +27,7 @@ use test_app::authenticate;
 // imported here and nowhere else, so that moving them in the app means fixing this block alone.
 pub use app::cards::CardView;
 pub use app::error::{AppError, FieldError};
-pub use app::features::auth::api::{CurrentSession, SignIn, SignOut, SignUp};
+pub use app::features::auth::api::{CurrentSession, SignIn, SignOut};
 pub use app::features::auth::dto::SessionInfo;
 pub use app::features::auth::throttle::MAX_FAILURES_PER_EMAIL;
 pub use app::features::bookings::api::{CreateBooking, ListBookings};
@@ -48,6 +48,7 @@ pub use app::features::links::guesses::MAX_GUESSES_PER_CLIENT;
 pub use app::features::links::token::digest as link_digest;
 pub use app::features::notifications::dto::NotificationState;
 pub use app::features::notifications::outbox;
+pub use app::features::onboarding::api::{ResendEmailConfirmation, SignUp};
 pub use app::features::pay::api::{CompleteCardSetup, CompletePaymentConfirmation, LoadCardPage};
 pub use app::features::pay::dto::CardPage;
 pub use app::features::payment_options::api::{

@@ -352,15 +352,45 @@ impl TestApp {
 
     /// The token of the card link (`<address>/pay/<token>`) in an email's text.
     pub fn link_in(&self, text: &str) -> String {
-        let prefix = format!("{}/pay/", self.address);
+        self.token_after(text, "pay")
+    }
+
+    /// The token of a link `<address>/<path>/<token>` in an email's text.
+    fn token_after(&self, text: &str, path: &str) -> String {
+        let prefix = format!("{}/{path}/", self.address);
         let start = text
             .find(&prefix)
-            .expect("the email links to the card page")
+            .unwrap_or_else(|| panic!("the email links to /{path}/: {text}"))
             + prefix.len();
         text[start..]
             .chars()
             .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
             .collect()
+    }
+
+    /// The token of the newest link that confirms `address`, from the email as its owner reads
+    /// it. Delivered to a mailbox of its own, so the test's SMTP listener sees only the emails
+    /// the test is about.
+    pub async fn confirmation_link_to(&self, address: &str) -> String {
+        let inbox = SmtpSink::start().await;
+        outbox::run_once(&self.db, &mailer(&inbox.url()), Utc::now())
+            .await
+            .unwrap();
+        let row = self
+            .emails_of_kind(EmailKind::EmailConfirmation)
+            .await
+            .into_iter()
+            .filter(|e| e.recipient == address)
+            .max_by_key(|e| e.created_at)
+            .expect("a confirmation email was queued");
+        let message = inbox
+            .messages()
+            .into_iter()
+            .chain(self.smtp.messages())
+            .find(|m| m.header("Message-ID").as_deref() == Some(row.message_id.as_str()))
+            .expect("the confirmation email was delivered");
+        let text = message.data.replace("=\r\n", "").replace("=3D", "=");
+        self.token_after(&text, "confirm-email")
     }
 
     /// Opens an emailed link the way a browser does: GET, take the cookie, follow to `/pay`.
