@@ -16,7 +16,8 @@ use secrecy::SecretString;
 use stripe_emulator::{Emulator, EmulatorConfig, Fault, FaultKind, Method, ObjectKind};
 
 use crate::world::{
-    Browser, ChargePaymentOption, ChargeStatus, WEBHOOK_SECRET, insert_card, test_keys,
+    Browser, ChargePaymentOption, ChargeStatus, WEBHOOK_SECRET, confirmation_token, insert_card,
+    test_keys,
 };
 
 /// The server binary with its own SQLite file, talking to `stripe_base` for pasted keys.
@@ -108,6 +109,10 @@ async fn a_server_killed_between_the_stripe_call_and_the_commit_settles_the_char
         .sign_up("Crash Tours", "Owner Name", &email, "correct horse battery")
         .await;
     assert_eq!(signed_up.status(), StatusCode::OK);
+    let db = Database::connect(&setup.database_url).await.unwrap();
+    let token = confirmation_token(&db, &server.address, &email).await;
+    let confirmed = merchant.get_page(&format!("/confirm-email/{token}")).await;
+    assert_eq!(confirmed.status(), StatusCode::OK);
     let (pk, sk) = test_keys();
     merchant
         .connect_stripe(&pk, &sk, WEBHOOK_SECRET)
@@ -117,7 +122,6 @@ async fn a_server_killed_between_the_stripe_call_and_the_commit_settles_the_char
         .create_customer("Jane", "Doe", "jane@example.com", "")
         .await;
     let customer_id = created.id;
-    let db = Database::connect(&setup.database_url).await.unwrap();
     let account = StripeAccount::new(
         &SecretString::from(sk.clone()),
         &StripeEndpoint {

@@ -17,7 +17,8 @@ pub use browser::{Browser, Refused, answer, call_with_cookie, location, session_
 pub use merchant::{Stripe, TestMerchant};
 pub use rows::{Amounts, insert_booking, insert_card};
 pub use test_app::{
-    DemoData, MAIL_FROM, TestApp, eventually, mailer, spawn_app, spawn_app_with, test_database,
+    DemoData, MAIL_FROM, TestApp, confirmation_token, eventually, mailer, spawn_app,
+    spawn_app_with, test_database,
 };
 
 use merchant::MerchantBuilder;

@@ -352,45 +352,13 @@ impl TestApp {
 
     /// The token of the card link (`<address>/pay/<token>`) in an email's text.
     pub fn link_in(&self, text: &str) -> String {
-        self.token_after(text, "pay")
-    }
-
-    /// The token of a link `<address>/<path>/<token>` in an email's text.
-    fn token_after(&self, text: &str, path: &str) -> String {
-        let prefix = format!("{}/{path}/", self.address);
-        let start = text
-            .find(&prefix)
-            .unwrap_or_else(|| panic!("the email links to /{path}/: {text}"))
-            + prefix.len();
-        text[start..]
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-            .collect()
+        token_after(text, &self.address, "pay")
     }
 
     /// The token of the newest link that confirms `address`, from the email as its owner reads
-    /// it. Delivered to a mailbox of its own, so the test's SMTP listener sees only the emails
-    /// the test is about.
+    /// it (see [`confirmation_token`]).
     pub async fn confirmation_link_to(&self, address: &str) -> String {
-        let inbox = SmtpSink::start().await;
-        outbox::run_once(&self.db, &mailer(&inbox.url()), Utc::now())
-            .await
-            .unwrap();
-        let row = self
-            .emails_of_kind(EmailKind::EmailConfirmation)
-            .await
-            .into_iter()
-            .filter(|e| e.recipient == address)
-            .max_by_key(|e| e.created_at)
-            .expect("a confirmation email was queued");
-        let message = inbox
-            .messages()
-            .into_iter()
-            .chain(self.smtp.messages())
-            .find(|m| m.header("Message-ID").as_deref() == Some(row.message_id.as_str()))
-            .expect("the confirmation email was delivered");
-        let text = message.data.replace("=\r\n", "").replace("=3D", "=");
-        self.token_after(&text, "confirm-email")
+        confirmation_token(&self.db, &self.address, address).await
     }
 
     /// Opens an emailed link the way a browser does: GET, take the cookie, follow to `/pay`.
@@ -474,4 +442,42 @@ pub async fn eventually(what: &str, condition: impl AsyncFn() -> bool) {
         assert!(Instant::now() < deadline, "timed out waiting for {what}");
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
+}
+
+/// The token of a link `<base>/<path>/<token>` in an email's text.
+fn token_after(text: &str, base: &str, path: &str) -> String {
+    let prefix = format!("{base}/{path}/");
+    let start = text
+        .find(&prefix)
+        .unwrap_or_else(|| panic!("the email links to /{path}/: {text}"))
+        + prefix.len();
+    text[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect()
+}
+
+/// The token of the newest link confirming `recipient` on the server at `base`, from the email as
+/// its owner reads it: `db`'s outbox delivered to a mailbox of its own, so a test's own SMTP
+/// listener sees only the emails the test is about (and a server without a worker still works).
+pub async fn confirmation_token(db: &DatabaseConnection, base: &str, recipient: &str) -> String {
+    let inbox = SmtpSink::start().await;
+    outbox::run_once(db, &mailer(&inbox.url()), Utc::now())
+        .await
+        .unwrap();
+    let row = outbox_email::Entity::find()
+        .filter(outbox_email::Column::Kind.eq(EmailKind::EmailConfirmation))
+        .filter(outbox_email::Column::Recipient.eq(recipient))
+        .order_by_desc(outbox_email::Column::CreatedAt)
+        .one(db)
+        .await
+        .unwrap()
+        .expect("a confirmation email was queued");
+    let message = inbox
+        .messages()
+        .into_iter()
+        .find(|m| m.header("Message-ID").as_deref() == Some(row.message_id.as_str()))
+        .expect("the confirmation email was delivered");
+    let text = message.data.replace("=\r\n", "").replace("=3D", "=");
+    token_after(&text, base, "confirm-email")
 }
