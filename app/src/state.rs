@@ -17,7 +17,7 @@ pub struct AppState {
     /// Base URL of the in-process Stripe emulator, when it runs (demo mode and tests).
     pub emulator_base: Option<String>,
     /// The bounded gate every password hash goes through.
-    pub hashing: crate::features::auth::hashing::PasswordHashing,
+    pub hashing: crate::password_hashing::PasswordHashing,
 }
 
 impl AppState {

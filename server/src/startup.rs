@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use app::config::{Config, Mode};
 use app::crypto::SecretBox;
-use app::features::auth::hashing::PasswordHashing;
 use app::features::notifications::outbox::{Mailer, spawn_worker};
+use app::password_hashing::PasswordHashing;
 use app::state::AppState;
 use app::{App, shell};
 use axum::Router;

@@ -1,7 +1,8 @@
 //! The product's capabilities, one folder each. Dependencies point one way: a capability may use
 //! the ones on lower rows (and, on its own row, the ones to its right), never one above. Shared
 //! leaves outside `features/` (`cards`, `domain`, `money`, `states`, `time`, `error`, `ui`,
-//! `stripe_js`, `payments`, `crypto`, `live`, `entities`, `state`, `config`) name no capability.
+//! `stripe_js`, `payments`, `crypto`, `password_hashing`, `live`, `entities`, `state`, `config`) name no
+//! capability.
 //!
 //! ```text
 //! profile · pay          the customer page (composes sections, live updates); the /pay page

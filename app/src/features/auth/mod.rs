@@ -6,8 +6,6 @@ pub mod api;
 pub mod components;
 pub mod dto;
 #[cfg(feature = "ssr")]
-pub mod hashing;
-#[cfg(feature = "ssr")]
 pub mod service;
 #[cfg(feature = "ssr")]
 pub mod session;

@@ -9,10 +9,10 @@ use sea_orm::{
     QueryFilter, Set, TransactionTrait,
 };
 
-use super::hashing::PasswordHashing;
 use crate::domain::{BusinessName, EmailAddress, NewPassword, PersonName};
 use crate::entities::{merchant, new_id, session, staff_user};
 use crate::error::{AppError, FieldError};
+use crate::password_hashing::PasswordHashing;
 
 /// The signed-in staff member. Every query a merchant page makes is scoped by `merchant_id`.
 #[derive(Debug, Clone)]
@@ -68,7 +68,7 @@ impl SignUp {
 fn dummy_hash() -> String {
     static DUMMY: OnceLock<String> = OnceLock::new();
     DUMMY
-        .get_or_init(|| super::hashing::unbounded_hash_once(b"not-a-real-password"))
+        .get_or_init(|| crate::password_hashing::unbounded_hash_once(b"not-a-real-password"))
         .clone()
 }
 

