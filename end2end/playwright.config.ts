@@ -69,6 +69,8 @@ export default defineConfig({
         APP__DEMO__MAILBOX_URL: mailboxURL,
         // The Stripe emulator on a fixed port, so specs can call its API and load its Stripe.js.
         APP__STRIPE__EMULATOR_PORT: String(stripeEmulatorPort),
+        // Every test signs up its own merchant, all from 127.0.0.1.
+        APP__LIMITS__SIGN_UPS_PER_CLIENT: '100000',
         APP__SECRETS__KEY_FILE: 'target/e2e/master.key',
         APP__STRIPE__EMULATOR_STATE_FILE: 'target/e2e/stripe-emulator.json',
         LEPTOS_SITE_ROOT: 'target/site',

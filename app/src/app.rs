@@ -6,9 +6,10 @@ use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
 use leptos_router::{Lazy, LazyRoute, SsrMode, lazy_route, path};
 
 use crate::features::auth::components::MerchantShell;
-use crate::features::auth::components::{SignInPage, SignUpPage};
+use crate::features::auth::components::SignInPage;
 use crate::features::bookings::components::BookingsPage;
 use crate::features::customers::components::{CustomersPage, EditCustomerPage, NewCustomerPage};
+use crate::features::onboarding::components::SignUpPage;
 use crate::features::pay::components::CardRequestPage;
 use crate::features::profile::components::CustomerProfilePage;
 use crate::features::settings::components::SettingsPage;

@@ -34,6 +34,23 @@ pub struct Config {
     pub session: SessionConfig,
     #[serde(default)]
     pub retention: RetentionConfig,
+    pub limits: LimitsConfig,
+}
+
+/// Abuse limits: what one client or one merchant may make the server do.
+#[derive(Debug, Clone, Deserialize)]
+pub struct LimitsConfig {
+    /// Password hashes (argon2id, 19 MiB each) running at once; 0 means one per CPU.
+    pub concurrent_hashes: usize,
+    /// How long a sign-in or sign-up waits for a hashing slot before it is told to retry (503).
+    pub hash_wait_ms: u64,
+    /// Sign-ups from one client address within 15 minutes.
+    pub sign_ups_per_client: u64,
+    /// Emails to customers (card requests, payment confirmations, receipts) one merchant may
+    /// send per day (UTC).
+    pub daily_customer_emails: u32,
+    /// How long the link that confirms a merchant's email address works.
+    pub email_confirmation_hours: i64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -227,6 +244,11 @@ impl Config {
             .set_default("stripe.reconcile_interval_secs", 60)?
             .set_default("stripe.reconcile_after_secs", 120)?
             .set_default("session.ttl_hours", 24 * 14)?
+            .set_default("limits.concurrent_hashes", 0)?
+            .set_default("limits.hash_wait_ms", 2_000)?
+            .set_default("limits.sign_ups_per_client", 10)?
+            .set_default("limits.daily_customer_emails", 200)?
+            .set_default("limits.email_confirmation_hours", 48)?
             .set_default("secrets.key_file", "data/master.key")?;
         if let Some(path) = file {
             builder = builder.add_source(config::File::with_name(path).required(false));
@@ -304,6 +326,9 @@ impl Config {
         }
         if self.session.ttl_hours < 1 {
             return invalid("session.ttl_hours must be at least 1");
+        }
+        if self.limits.email_confirmation_hours < 1 {
+            return invalid("limits.email_confirmation_hours must be at least 1");
         }
         if self.mode == Mode::Production {
             if self.demo.seed {

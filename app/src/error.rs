@@ -37,6 +37,17 @@ pub enum AppError {
     Validation { errors: Vec<FieldError> },
     #[error("too many attempts")]
     RateLimited,
+    /// Too much work at once (password hashing is saturated): nothing was done, try again after
+    /// `retry_after_secs` (also sent as `Retry-After`).
+    #[error("server busy")]
+    Busy { retry_after_secs: u32 },
+    /// The merchant has not confirmed their email address yet: nothing goes to customers until
+    /// they do (a link was sent to `email`).
+    #[error("email address not confirmed")]
+    EmailUnconfirmed { email: String },
+    /// The merchant has sent today's quota of emails to customers.
+    #[error("daily email quota reached")]
+    EmailQuotaReached { limit: u32 },
     #[error("forbidden")]
     Forbidden,
     /// A payment action without a MioPay (Stripe) connection.
@@ -113,6 +124,9 @@ impl AppError {
             Self::InvalidCredentials => "INVALID_CREDENTIALS",
             Self::Validation { .. } => "VALIDATION",
             Self::RateLimited => "RATE_LIMITED",
+            Self::Busy { .. } => "BUSY",
+            Self::EmailUnconfirmed { .. } => "EMAIL_UNCONFIRMED",
+            Self::EmailQuotaReached { .. } => "EMAIL_QUOTA_REACHED",
             Self::Forbidden => "FORBIDDEN",
             Self::StripeNotConnected => "STRIPE_NOT_CONNECTED",
             Self::StripeUnavailable => "STRIPE_UNAVAILABLE",
@@ -140,6 +154,16 @@ impl AppError {
             Self::InvalidCredentials => "Email or password is incorrect.".into(),
             Self::Validation { .. } => "Please correct the highlighted fields.".into(),
             Self::RateLimited => "Too many attempts. Please wait 15 minutes and try again.".into(),
+            Self::Busy { .. } => {
+                "The server is busy right now. Please try again in a few seconds.".into()
+            }
+            Self::EmailUnconfirmed { email } => {
+                format!("Confirm your email address first — we sent a link to {email}.")
+            }
+            Self::EmailQuotaReached { limit } => format!(
+                "You have sent today's limit of {limit} emails to customers. Sending starts \
+                 again at midnight UTC."
+            ),
             Self::Forbidden => "This request was refused.".into(),
             Self::StripeNotConnected => "Connect MioPay (Stripe) in Settings first.".into(),
             Self::StripeUnavailable => {
@@ -207,7 +231,9 @@ impl AppError {
             Self::NotFound => 404,
             Self::Unauthorized | Self::InvalidCredentials => 401,
             Self::Validation { .. } => 422,
-            Self::RateLimited => 429,
+            Self::RateLimited | Self::EmailQuotaReached { .. } => 429,
+            Self::Busy { .. } => 503,
+            Self::EmailUnconfirmed { .. } => 403,
             Self::Forbidden => 403,
             Self::StripeNotConnected => 409,
             Self::StripeUnavailable => 502,
@@ -223,6 +249,14 @@ impl AppError {
             Self::Internal { .. } => 500,
             Self::TimedOut => 503,
             Self::Request { .. } => 400,
+        }
+    }
+
+    /// Seconds a client should wait before retrying, for the `Retry-After` header.
+    pub fn retry_after_secs(&self) -> Option<u32> {
+        match self {
+            Self::Busy { retry_after_secs } => Some(*retry_after_secs),
+            _ => None,
         }
     }
 }
@@ -291,7 +325,14 @@ mod server {
         fn into_response(self) -> axum::response::Response {
             let status = http::StatusCode::from_u16(self.status())
                 .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
-            (status, axum::Json(self)).into_response()
+            let retry_after = self.retry_after_secs();
+            let mut response = (status, axum::Json(self)).into_response();
+            if let Some(secs) = retry_after {
+                response
+                    .headers_mut()
+                    .insert(http::header::RETRY_AFTER, http::HeaderValue::from(secs));
+            }
+            response
         }
     }
 

@@ -25,6 +25,8 @@ pub mod ids;
 #[cfg(feature = "ssr")]
 pub mod live;
 #[cfg(feature = "ssr")]
+pub mod password_hashing;
+#[cfg(feature = "ssr")]
 pub mod payments;
 #[cfg(feature = "ssr")]
 pub mod state;

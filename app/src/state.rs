@@ -16,6 +16,8 @@ pub struct AppState {
     pub secrets: crate::crypto::SecretBox,
     /// Base URL of the in-process Stripe emulator, when it runs (demo mode and tests).
     pub emulator_base: Option<String>,
+    /// The bounded gate every password hash goes through.
+    pub hashing: crate::password_hashing::PasswordHashing,
 }
 
 impl AppState {
@@ -95,6 +97,9 @@ pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
         )
     {
         options.set_status(status);
+        if let Some(secs) = err.retry_after_secs() {
+            options.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(secs));
+        }
     }
     result
 }

@@ -116,6 +116,8 @@ stored_enum! {
         PaymentConfirmation = "payment_confirmation",
         /// To the staff member: what became of a payment the customer was asked to confirm.
         PaymentOutcomeNotice = "payment_outcome_notice",
+        /// To a new merchant's owner: the link that confirms their email address.
+        EmailConfirmation = "email_confirmation",
     }
 }
 
@@ -128,6 +130,15 @@ impl EmailKind {
             Self::ChargeReceipt => "Receipt",
             Self::PaymentConfirmation => "Payment confirmation request",
             Self::PaymentOutcomeNotice => "Payment update",
+            Self::EmailConfirmation => "Email address confirmation",
+        }
+    }
+
+    /// Sent to a merchant's customer (what the daily quota counts), not to the merchant's staff.
+    pub fn is_to_customer(self) -> bool {
+        match self {
+            Self::CardRequest | Self::ChargeReceipt | Self::PaymentConfirmation => true,
+            Self::CardSavedNotice | Self::PaymentOutcomeNotice | Self::EmailConfirmation => false,
         }
     }
 }

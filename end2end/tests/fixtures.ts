@@ -24,7 +24,7 @@ export interface ProfileOptions {
 export interface Fixtures {
   /** Who signs up: a new merchant of this test's own. */
   merchant: Merchant;
-  /** The merchant's side of the app on `page`, with `merchant` signed up (and so on Customers). */
+  /** The merchant's side of the app on `page`, with `merchant` signed up and its email address confirmed (on Customers). */
   app: App;
   /** `app` (with demo Stripe connected) on a new customer's profile, marked by markDocument. */
   profile: ProfilePage;
@@ -54,9 +54,12 @@ export const test = base.extend<ProfileOptions & Fixtures>({
     await use(newMerchant(prefix(testInfo)));
   },
 
-  app: async ({ page, merchant }, use) => {
+  // Signed up, and the email address confirmed from the mailbox as the merchant would: until
+  // then nothing may be sent to customers.
+  app: async ({ page, merchant, mailbox }, use) => {
     const app = new App(page);
     await app.signUp(merchant);
+    await app.confirmEmail(merchant, mailbox);
     await use(app);
   },
 

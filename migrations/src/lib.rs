@@ -13,6 +13,8 @@ mod m20261130_000008_customer_links;
 mod m20261130_000009_stripe_account_scope;
 mod m20261130_000010_stripe_event_claims;
 mod m20261130_000011_outbox_retries;
+mod m20261130_000012_sign_up_attempts;
+mod m20261130_000013_email_confirmations;
 
 pub struct Migrator;
 
@@ -31,6 +33,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000009_stripe_account_scope::Migration),
             Box::new(m20261130_000010_stripe_event_claims::Migration),
             Box::new(m20261130_000011_outbox_retries::Migration),
+            Box::new(m20261130_000012_sign_up_attempts::Migration),
+            Box::new(m20261130_000013_email_confirmations::Migration),
         ]
     }
 }

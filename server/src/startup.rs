@@ -8,6 +8,7 @@ use std::time::Duration;
 use app::config::{Config, Mode, RetentionConfig};
 use app::crypto::SecretBox;
 use app::features::notifications::outbox::{self, Mailer, spawn_worker};
+use app::password_hashing::PasswordHashing;
 use app::state::AppState;
 use app::{App, shell};
 use axum::Router;
@@ -68,11 +69,16 @@ impl Application {
         if config.server.port == 0 && config.base_url.set_port(Some(address.port())).is_err() {
             return Err("base_url cannot take a port".into());
         }
+        let hashing = PasswordHashing::new(
+            config.limits.concurrent_hashes,
+            Duration::from_millis(config.limits.hash_wait_ms),
+        );
         let state = AppState {
             db,
             config: Arc::new(config),
             secrets,
             emulator_base: emulator.as_ref().map(Emulator::base_url),
+            hashing,
         };
         if state.emulator_base.is_some() {
             app::features::settings::connection::renew_demo_connections(&state).await?;
@@ -238,6 +244,9 @@ fn spawn_housekeeping(db: DatabaseConnection, retention: RetentionConfig) {
             if let Err(err) = app::features::auth::throttle::purge_old(&db).await {
                 tracing::warn!(error = %err, "could not purge old sign-in failures");
             }
+            if let Err(err) = app::features::auth::sign_up_limit::purge_old(&db).await {
+                tracing::warn!(error = %err, "could not purge old sign-up attempts");
+            }
             if let Err(err) = app::features::links::guesses::purge_old_guesses(&db).await {
                 tracing::warn!(error = %err, "could not purge old card link guesses");
             }
@@ -334,6 +343,7 @@ pub fn build_router(state: AppState, options: LeptosOptions) -> Router {
     let trusted_proxies = Arc::new(state.config.server.trusted_proxies.clone());
     let base_origin = crate::security::BaseOrigin(state.config.base_origin().into());
     let production = state.config.mode == Mode::Production;
+    let confirm_state = state.clone();
     let request_timeout = crate::request_timeout::RequestTimeout(Duration::from_millis(
         state.config.server.request_timeout_ms,
     ));
@@ -351,71 +361,86 @@ pub fn build_router(state: AppState, options: LeptosOptions) -> Router {
             }),
         )
         .layer(RequestBodyLimitLayer::new(WEBHOOK_MAX_BODY_BYTES));
-    let router = Router::new()
-        .route("/health", get(move || crate::health::health(db.clone())))
-        .route(
-            "/pay/{token}",
-            get(move |path, client| crate::card_links::exchange(link_state.clone(), path, client)),
-        )
-        .route(
-            "/events/customers/{id}",
-            get(move |path, headers| {
-                crate::live_events::customer_events(events_state.clone(), path, headers)
-            }),
-        )
-        .leptos_routes_with_context(&options, routes, context, {
-            let options = options.clone();
-            move || shell(options.clone())
-        })
-        .fallback(leptos_axum::file_and_error_handler(shell))
-        .layer(axum::middleware::from_fn_with_state(
-            crate::precompressed::SiteRoot(options.site_root.as_ref().into()),
-            crate::precompressed::serve_brotli,
-        ))
-        .with_state(options)
-        .layer(axum::middleware::from_fn(
-            crate::security::undecodable_requests_are_client_errors,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            base_origin,
-            crate::security::same_origin_writes,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            trusted_proxies,
-            crate::security::client_addresses,
-        ))
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
-        .layer(axum::middleware::from_fn_with_state(
-            request_timeout,
-            crate::request_timeout::cut_off_slow_requests,
-        ))
-        // After the limits above: Stripe's events (signed, from Stripe, no Origin) have their own
-        // body limit and no request timeout (see `request_timeout`).
-        .merge(webhooks)
-        // HTML, JS, CSS and above all the WASM shrink several-fold on the wire.
-        .layer(CompressionLayer::new().br(true).gzip(true))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            http::header::X_CONTENT_TYPE_OPTIONS,
-            http::HeaderValue::from_static("nosniff"),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            http::header::X_FRAME_OPTIONS,
-            http::HeaderValue::from_static("DENY"),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            http::header::REFERRER_POLICY,
-            // The card page and its link say `no-referrer` themselves.
-            http::HeaderValue::from_static("same-origin"),
-        ))
-        .layer(
-            // Paths only: query strings may one day carry tokens.
-            TraceLayer::new_for_http().make_span_with(
-                |request: &http::Request<axum::body::Body>| {
-                    let path = app::features::links::exchange::loggable_path(request.uri().path());
-                    tracing::info_span!("request", method = %request.method(), path = %path)
-                },
-            ),
-        );
+    let router =
+        Router::new()
+            .route("/health", get(move || crate::health::health(db.clone())))
+            .route(
+                "/pay/{token}",
+                get(move |path, client| {
+                    crate::card_links::exchange(link_state.clone(), path, client)
+                }),
+            )
+            .route(
+                "/confirm-email/{token}",
+                get(
+                    move |axum::extract::Path(token): axum::extract::Path<String>| {
+                        let state = confirm_state.clone();
+                        async move {
+                            app::features::onboarding::route::confirm_email(&state, &token).await
+                        }
+                    },
+                ),
+            )
+            .route(
+                "/events/customers/{id}",
+                get(move |path, headers| {
+                    crate::live_events::customer_events(events_state.clone(), path, headers)
+                }),
+            )
+            .leptos_routes_with_context(&options, routes, context, {
+                let options = options.clone();
+                move || shell(options.clone())
+            })
+            .fallback(leptos_axum::file_and_error_handler(shell))
+            .layer(axum::middleware::from_fn_with_state(
+                crate::precompressed::SiteRoot(options.site_root.as_ref().into()),
+                crate::precompressed::serve_brotli,
+            ))
+            .with_state(options)
+            .layer(axum::middleware::from_fn(
+                crate::security::undecodable_requests_are_client_errors,
+            ))
+            .layer(axum::middleware::from_fn_with_state(
+                base_origin,
+                crate::security::same_origin_writes,
+            ))
+            .layer(axum::middleware::from_fn_with_state(
+                trusted_proxies,
+                crate::security::client_addresses,
+            ))
+            .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+            .layer(axum::middleware::from_fn_with_state(
+                request_timeout,
+                crate::request_timeout::cut_off_slow_requests,
+            ))
+            // After the limits above: Stripe's events (signed, from Stripe, no Origin) have their own
+            // body limit and no request timeout (see `request_timeout`).
+            .merge(webhooks)
+            // HTML, JS, CSS and above all the WASM shrink several-fold on the wire.
+            .layer(CompressionLayer::new().br(true).gzip(true))
+            .layer(SetResponseHeaderLayer::if_not_present(
+                http::header::X_CONTENT_TYPE_OPTIONS,
+                http::HeaderValue::from_static("nosniff"),
+            ))
+            .layer(SetResponseHeaderLayer::if_not_present(
+                http::header::X_FRAME_OPTIONS,
+                http::HeaderValue::from_static("DENY"),
+            ))
+            .layer(SetResponseHeaderLayer::if_not_present(
+                http::header::REFERRER_POLICY,
+                // The card page and its link say `no-referrer` themselves.
+                http::HeaderValue::from_static("same-origin"),
+            ))
+            .layer(
+                // Paths only: query strings may one day carry tokens.
+                TraceLayer::new_for_http().make_span_with(
+                    |request: &http::Request<axum::body::Body>| {
+                        let path =
+                            app::features::links::exchange::loggable_path(request.uri().path());
+                        tracing::info_span!("request", method = %request.method(), path = %path)
+                    },
+                ),
+            );
     if production {
         // Production is https (config refuses plain http off loopback): browsers that once
         // reached it keep to https, so a network attacker can't strip TLS on a later visit.

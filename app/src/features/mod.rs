@@ -1,17 +1,18 @@
 //! The product's capabilities, one folder each. Dependencies point one way: a capability may use
 //! the ones on lower rows (and, on its own row, the ones to its right), never one above. Shared
 //! leaves outside `features/` (`cards`, `domain`, `money`, `states`, `time`, `error`, `ui`,
-//! `stripe_js`, `payments`, `crypto`, `live`, `entities`, `state`, `config`, `client_address`)
-//! name no capability.
+//! `stripe_js`, `payments`, `crypto`, `password_hashing`, `live`, `entities`, `state`, `config`,
+//! `client_address`) name no capability.
 //!
 //! ```text
 //! profile · pay          the customer page (composes sections, live updates); the /pay page
 //! charges                charge, settle, confirmation, refunds, reconciler
 //! card_requests · bookings
 //! payment_options        add_card(txn, …), make default, remove, views
-//! notifications · links · activity
-//!                        the outbox and the Notifications list; customer links (token, cookie,
-//!                        guess throttle, /pay/<token>); the activity log
+//! onboarding · notifications · links · activity
+//!                        sign-up, the merchant's email confirmation and its daily quota of
+//!                        customer emails; the outbox and the Notifications list; customer links
+//!                        (token, cookie, guess throttle, /pay/<token>); the activity log
 //! customers · settings · auth
 //!                        customers and their Stripe customer; the merchant and its Stripe
 //!                        connection; sign-in, sessions and the merchant shell
@@ -28,7 +29,7 @@ pub const LAYERS: &[&[&str]] = &[
     &["charges"],
     &["card_requests", "bookings"],
     &["payment_options"],
-    &["notifications", "links", "activity"],
+    &["onboarding", "notifications", "links", "activity"],
     &["customers", "settings", "auth"],
 ];
 
@@ -40,6 +41,7 @@ pub mod charges;
 pub mod customers;
 pub mod links;
 pub mod notifications;
+pub mod onboarding;
 pub mod pay;
 pub mod payment_options;
 pub mod profile;

@@ -2,6 +2,7 @@ import { expect, type Locator, type Page } from '@playwright/test';
 import type { Merchant } from '../data';
 import { AppPage } from './base';
 import { CustomersPage, isCustomersUrl } from './customers';
+import type { Mailbox } from './mailbox';
 import { SettingsPage } from './settings';
 
 /** The merchant's side of the app in one browser page: signing in and out, the main menu. */
@@ -30,6 +31,19 @@ export class App extends AppPage {
     await page.getByLabel('Email', { exact: true }).fill(merchant.email);
     await page.getByLabel('Password', { exact: true }).fill(merchant.password);
     await page.getByRole('button', { name: 'Create account', exact: true }).click();
+    await this.expectSignedIn(merchant);
+  }
+
+  /**
+   * Confirms the merchant's email address as they would: reads the confirmation email in the
+   * mailbox, opens its link (a plain page, no app to wait for), then goes back to Customers.
+   */
+  async confirmEmail(merchant: Merchant, mailbox: Mailbox): Promise<void> {
+    const link = await mailbox.waitForConfirmationLink(merchant.email);
+    const response = await this.page.goto(link);
+    expect(response?.status(), 'the confirmation link answers 200').toBe(200);
+    await expect(this.heading('Email address confirmed', 1)).toBeVisible();
+    await this.goto('/customers');
     await this.expectSignedIn(merchant);
   }
 

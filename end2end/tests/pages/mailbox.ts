@@ -55,6 +55,11 @@ export class Mailbox {
     return (await this.waitForEmails(address, subject)).at(-1)!;
   }
 
+  /** Waits for the email asking `address` to confirm it and returns the link in it. */
+  async waitForConfirmationLink(address: string): Promise<string> {
+    return confirmationLinkIn(await this.waitForEmail(address, CONFIRMATION_SUBJECT));
+  }
+
   /** Waits for an email to `address` with `subject` and returns the card link in it. */
   async waitForLink(address: string, subject: string | RegExp): Promise<string> {
     return linkIn(await this.waitForEmail(address, subject));
@@ -66,6 +71,19 @@ export function linkIn(email: Pick<MailMessage, 'text'>): string {
   const escaped = baseURL.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const match = email.text.match(new RegExp(`${escaped}/pay/([A-Za-z0-9_-]{43})(?![A-Za-z0-9_-])`));
   expect(match, `a card link in:\n${email.text}`).not.toBeNull();
+  return match![0];
+}
+
+/** The subject of the email that asks a new merchant to confirm their address. */
+export const CONFIRMATION_SUBJECT = 'Confirm your email address for Card on File';
+
+/** The confirmation link in an email's text: `<baseURL>/confirm-email/<43-character token>`. */
+export function confirmationLinkIn(email: Pick<MailMessage, 'text'>): string {
+  const escaped = baseURL.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const match = email.text.match(
+    new RegExp(`${escaped}/confirm-email/([A-Za-z0-9_-]{43})(?![A-Za-z0-9_-])`),
+  );
+  expect(match, `a confirmation link in:\n${email.text}`).not.toBeNull();
   return match![0];
 }
 

@@ -15,8 +15,8 @@ use secrecy::SecretString;
 use stripe_emulator::{Emulator, EmulatorConfig, Fault, FaultKind, Method, ObjectKind};
 
 use crate::world::{
-    Browser, ChargePaymentOption, ChargeStatus, ServerCommand, WEBHOOK_SECRET, free_port,
-    insert_card, test_keys,
+    Browser, ChargePaymentOption, ChargeStatus, ServerCommand, WEBHOOK_SECRET, confirmation_token,
+    free_port, insert_card, test_keys,
 };
 
 #[tokio::test]
@@ -25,10 +25,11 @@ async fn a_server_killed_between_the_stripe_call_and_the_commit_settles_the_char
         .await
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
+    let master_key = app::crypto::SecretBox::generate_key();
     // Its own SQLite file; the same port after the restart.
     let setup = ServerCommand::new(
         &format!("sqlite://{}/app.db?mode=rwc", dir.path().display()),
-        &app::crypto::SecretBox::generate_key(),
+        &master_key,
         &emulator.base_url(),
     )
     .on_port(free_port())
@@ -47,6 +48,12 @@ async fn a_server_killed_between_the_stripe_call_and_the_commit_settles_the_char
         .sign_up("Crash Tours", "Owner Name", &email, "correct horse battery")
         .await;
     assert_eq!(signed_up.status(), StatusCode::OK);
+    let db = Database::connect(&setup.database_url).await.unwrap();
+    let secrets =
+        app::crypto::SecretBox::from_base64_key(&SecretString::from(master_key.clone())).unwrap();
+    let token = confirmation_token(&db, &secrets, &server.address, &email).await;
+    let confirmed = merchant.get_page(&format!("/confirm-email/{token}")).await;
+    assert_eq!(confirmed.status(), StatusCode::OK);
     let (pk, sk) = test_keys();
     merchant
         .connect_stripe(&pk, &sk, WEBHOOK_SECRET)
@@ -56,7 +63,6 @@ async fn a_server_killed_between_the_stripe_call_and_the_commit_settles_the_char
         .create_customer("Jane", "Doe", "jane@example.com", "")
         .await;
     let customer_id = created.id;
-    let db = Database::connect(&setup.database_url).await.unwrap();
     let account = StripeAccount::new(
         &SecretString::from(sk.clone()),
         &StripeEndpoint {

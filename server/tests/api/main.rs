@@ -4,12 +4,14 @@
 
 mod account_switch;
 mod auth;
+mod auth_load;
 mod bookings;
 mod card_requests;
 mod charges;
 mod crash;
 mod customers;
 mod demo_restart;
+mod email_confirmation;
 mod email_retry;
 mod health;
 mod link_pages;

@@ -5,28 +5,6 @@ use leptos::prelude::*;
 use super::dto::SessionInfo;
 use crate::error::AppError;
 
-#[server(endpoint = "sign_up")]
-pub async fn sign_up(
-    business_name: String,
-    name: String,
-    email: String,
-    password: String,
-) -> Result<(), AppError> {
-    use super::{service, session};
-    crate::state::respond(
-        async move {
-            let state = crate::state::app_state()?;
-            let input = service::SignUp::parse(&business_name, &name, &email, &password)?;
-            let owner = service::sign_up(&state.db, input).await?;
-            tracing::info!(merchant_id = %owner.merchant_id, "merchant signed up");
-            session::start_session(&owner).await?;
-            leptos_axum::redirect("/customers");
-            Ok(())
-        }
-        .await,
-    )
-}
-
 #[server(endpoint = "sign_in")]
 pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
     use super::{service, session};
@@ -34,8 +12,14 @@ pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
         async move {
             let state = crate::state::app_state()?;
             let client_ip = session::client_ip(&crate::state::request_parts()?);
-            let user =
-                service::authenticate(&state.db, &email, &password, client_ip.as_deref()).await?;
+            let user = service::authenticate(
+                &state.db,
+                &state.hashing,
+                &email,
+                &password,
+                client_ip.as_deref(),
+            )
+            .await?;
             session::start_session(&user).await?;
             leptos_axum::redirect("/customers");
             Ok(())

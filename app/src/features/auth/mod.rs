@@ -1,5 +1,6 @@
-//! Merchant sign-up, sign-in and sign-out with server-side sessions, and the signed-in frame
-//! (`components::shell`) every merchant page sits in.
+//! Merchant accounts (created by `onboarding`'s sign-up), sign-in and sign-out with server-side
+//! sessions, bounded password hashing, and the signed-in frame (`components::shell`) every
+//! merchant page sits in.
 
 pub mod api;
 pub mod components;
@@ -8,5 +9,7 @@ pub mod dto;
 pub mod service;
 #[cfg(feature = "ssr")]
 pub mod session;
+#[cfg(feature = "ssr")]
+pub mod sign_up_limit;
 #[cfg(feature = "ssr")]
 pub mod throttle;

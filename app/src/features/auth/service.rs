@@ -3,17 +3,16 @@
 
 use std::sync::OnceLock;
 
-use argon2::Argon2;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use chrono::{Duration, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    QueryFilter, Set, TransactionTrait,
 };
 
 use crate::domain::{BusinessName, EmailAddress, NewPassword, PersonName};
 use crate::entities::{merchant, new_id, session, staff_user};
 use crate::error::{AppError, FieldError};
+use crate::password_hashing::PasswordHashing;
 
 /// The signed-in staff member. Every query a merchant page makes is scoped by `merchant_id`.
 #[derive(Debug, Clone)]
@@ -64,112 +63,79 @@ impl SignUp {
     }
 }
 
-fn argon2() -> Argon2<'static> {
-    // Argon2id v19 with the crate's defaults (19 MiB, 2 passes): OWASP's recommended minimum.
-    Argon2::default()
-}
-
-/// Hashing is CPU-bound for tens of milliseconds: keep it off the async workers.
-pub async fn hash_password(password: &str) -> Result<String, AppError> {
-    let password = password.to_owned();
-    tokio::task::spawn_blocking(move || {
-        let salt = SaltString::generate(&mut rand::rngs::OsRng);
-        argon2()
-            .hash_password(password.as_bytes(), &salt)
-            .map(|h| h.to_string())
-            .map_err(AppError::internal)
-    })
-    .await
-    .map_err(AppError::internal)?
-}
-
-async fn verify_password(hash: String, password: &str) -> bool {
-    let password = password.to_owned();
-    tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&hash)
-            .map(|parsed| {
-                argon2()
-                    .verify_password(password.as_bytes(), &parsed)
-                    .is_ok()
-            })
-            .unwrap_or(false)
-    })
-    .await
-    .unwrap_or(false)
-}
-
-/// A hash to verify against when the email is unknown, so both failures take the same time.
+/// A hash to verify against when the email is unknown, so both failures take the same time (and
+/// the same hashing slot).
 fn dummy_hash() -> String {
     static DUMMY: OnceLock<String> = OnceLock::new();
     DUMMY
-        .get_or_init(|| {
-            let salt = SaltString::generate(&mut rand::rngs::OsRng);
-            argon2()
-                .hash_password(b"not-a-real-password", &salt)
-                .map(|h| h.to_string())
-                .unwrap_or_default()
-        })
+        .get_or_init(|| crate::password_hashing::unbounded_hash_once(b"not-a-real-password"))
         .clone()
 }
 
-/// Creates the merchant and its owner in one transaction.
+const EMAIL_TAKEN: &str =
+    "This email can't be used to create an account. If it is yours, sign in instead.";
+
+/// Creates the merchant and its owner in one transaction, its email taken as confirmed by the
+/// caller (the seeded demo). Sign-up through the form is the `onboarding` capability's: the same
+/// steps plus a confirmation link, in the same transaction.
 pub async fn sign_up(
     db: &DatabaseConnection,
+    hashing: &PasswordHashing,
     input: SignUp,
 ) -> Result<staff_user::Model, AppError> {
-    let email = input.email.normalized();
-    let email_address = input.email.clone();
-    let password_hash = hash_password(input.password.expose()).await?;
-    let taken = staff_user::Entity::find()
-        .filter(staff_user::Column::Email.eq(email.clone()))
-        .one(db)
-        .await?
-        .is_some();
-    if taken {
-        return Err(AppError::field(
-            "email",
-            "This email can't be used to create an account. If it is yours, sign in instead.",
-        ));
+    let password_hash = hash_new_password(db, hashing, &input).await?;
+    let txn = db.begin().await?;
+    let owner = create_account(&txn, &input, password_hash).await?;
+    txn.commit().await?;
+    Ok(owner)
+}
+
+/// The new account's password hash. A taken email is refused first: no hashing slot is spent on
+/// an answer known in advance.
+pub async fn hash_new_password(
+    db: &DatabaseConnection,
+    hashing: &PasswordHashing,
+    input: &SignUp,
+) -> Result<String, AppError> {
+    if email_taken(db, &input.email).await {
+        return Err(AppError::field("email", EMAIL_TAKEN));
     }
+    hashing.hash(input.password.expose()).await
+}
+
+/// Writes the merchant and its owner inside the caller's transaction. A concurrent sign-up for
+/// the same email loses at the unique index and gets the same answer as a taken email.
+pub async fn create_account(
+    txn: &DatabaseTransaction,
+    input: &SignUp,
+    password_hash: String,
+) -> Result<staff_user::Model, AppError> {
     let now = Utc::now();
-    let result = db
-        .transaction::<_, staff_user::Model, AppError>(|txn| {
-            Box::pin(async move {
-                let merchant = merchant::ActiveModel {
-                    id: Set(new_id()),
-                    business_name: Set(input.business_name.as_str().to_owned()),
-                    card_link_validity_days: Set(7),
-                    currency: Set("usd".to_owned()),
-                    created_at: Set(now),
-                    updated_at: Set(now),
-                }
-                .insert(txn)
-                .await?;
-                let owner = staff_user::ActiveModel {
-                    id: Set(new_id()),
-                    merchant_id: Set(merchant.id),
-                    name: Set(input.name.as_str().to_owned()),
-                    email: Set(email),
-                    password_hash: Set(password_hash),
-                    role: Set(staff_user::ROLE_OWNER.to_owned()),
-                    created_at: Set(now),
-                }
-                .insert(txn)
-                .await?;
-                Ok(owner)
-            })
-        })
-        .await;
-    match result {
+    let merchant = merchant::ActiveModel {
+        id: Set(new_id()),
+        business_name: Set(input.business_name.as_str().to_owned()),
+        card_link_validity_days: Set(7),
+        currency: Set("usd".to_owned()),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(txn)
+    .await?;
+    let owner = staff_user::ActiveModel {
+        id: Set(new_id()),
+        merchant_id: Set(merchant.id),
+        name: Set(input.name.as_str().to_owned()),
+        email: Set(input.email.normalized()),
+        password_hash: Set(password_hash),
+        role: Set(staff_user::ROLE_OWNER.to_owned()),
+        created_at: Set(now),
+    }
+    .insert(txn)
+    .await;
+    match owner {
         Ok(owner) => Ok(owner),
-        // Lost a race with a concurrent sign-up for the same email: the unique index decided.
-        Err(sea_orm::TransactionError::Transaction(AppError::Internal { .. }))
-            if email_taken(db, &email_address).await =>
-        {
-            Err(AppError::field(
-                "email",
-                "This email can't be used to create an account. If it is yours, sign in instead.",
-            ))
+        Err(err) if crate::error::is_unique_violation(&err) => {
+            Err(AppError::field("email", EMAIL_TAKEN))
         }
         Err(err) => Err(err.into()),
     }
@@ -189,6 +155,7 @@ async fn email_taken(db: &DatabaseConnection, email: &EmailAddress) -> bool {
 /// and in the time it takes.
 pub async fn sign_in(
     db: &DatabaseConnection,
+    hashing: &PasswordHashing,
     email: &str,
     password: &str,
 ) -> Result<staff_user::Model, AppError> {
@@ -205,33 +172,27 @@ pub async fn sign_in(
         .as_ref()
         .map(|u| u.password_hash.clone())
         .unwrap_or_else(dummy_hash);
-    let valid = verify_password(hash, password).await;
+    let valid = hashing.verify(hash, password).await?;
     match user {
         Some(user) if valid => Ok(user),
         _ => Err(AppError::InvalidCredentials),
     }
 }
 
-/// Sign-in with throttling: refused outright while this email or client is over its failure
-/// budget; each failure is counted, a success clears the email's count.
+/// Sign-in with throttling: the attempt is recorded first and refused outright while this email
+/// or client is over its budget (see [`super::throttle::admit`]); only then is the password
+/// checked, and a success clears the email's count.
 pub async fn authenticate(
     db: &DatabaseConnection,
+    hashing: &PasswordHashing,
     email: &str,
     password: &str,
     client_ip: Option<&str>,
 ) -> Result<staff_user::Model, AppError> {
-    super::throttle::check(db, email, client_ip).await?;
-    match sign_in(db, email, password).await {
-        Ok(user) => {
-            super::throttle::clear(db, email).await?;
-            Ok(user)
-        }
-        Err(AppError::InvalidCredentials) => {
-            super::throttle::record_failure(db, email, client_ip).await?;
-            Err(AppError::InvalidCredentials)
-        }
-        Err(other) => Err(other),
-    }
+    super::throttle::admit(db, email, client_ip).await?;
+    let user = sign_in(db, hashing, email, password).await?;
+    super::throttle::clear(db, email).await?;
+    Ok(user)
 }
 
 /// A staff member of this merchant; one who is gone (or another merchant's) is `Unauthorized`.

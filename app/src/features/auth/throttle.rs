@@ -1,6 +1,8 @@
-//! Slows password guessing without handing an attacker a way to lock people out. Counts live in
-//! the database so every server instance agrees; the client address is the one derived through
-//! the trusted proxies (`crate::client_address`), so clients behind one proxy are told apart.
+//! Slows password guessing without handing an attacker a way to lock people out. Every attempt is
+//! a row (`sign_in_failures`: an attempt counts as a failure until it succeeds, which clears the
+//! email's); counts live in the database so every server instance agrees. The client address is
+//! the one derived through the trusted proxies (`crate::client_address`), so clients behind one
+//! proxy are told apart.
 //!
 //! - One client guessing one account: after [`MAX_FAILURES_PER_EMAIL`] failures for that email
 //!   from that address, that address gets "too many attempts" for that account for a while,
@@ -35,30 +37,44 @@ fn email_digest(email: &str) -> String {
     super::service::token_digest(&email.trim().to_lowercase())
 }
 
-/// `RateLimited` when this client has failed too often, for this email or at all, within the
-/// window; a wait first when the email is being guessed from anywhere.
-pub async fn check(
+/// Records this sign-in attempt, then counts — this one included — before any password is
+/// checked: `RateLimited` when this client is over its budget for this email or for all emails;
+/// a wait first when the email is being guessed from anywhere. Recording first is what makes the
+/// budget hold under parallel requests: of any set of attempts let through, the one that counted
+/// last saw all the others' rows, so no more than the budget ever reach the password check.
+/// (Counting first and recording after a failed check let every attempt of a parallel burst count
+/// the same old total.) A success then clears the email's attempts ([`clear`]).
+pub async fn admit(
     db: &DatabaseConnection,
     email: &str,
     client_ip: Option<&str>,
 ) -> Result<(), AppError> {
-    let since = Utc::now() - Duration::minutes(WINDOW_MINUTES);
-    let failures =
+    let now = Utc::now();
+    sign_in_failure::ActiveModel {
+        id: Set(new_id()),
+        email_digest: Set(email_digest(email)),
+        client_ip: Set(client_ip.map(ToOwned::to_owned)),
+        created_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    let since = now - Duration::minutes(WINDOW_MINUTES);
+    let attempts =
         || sign_in_failure::Entity::find().filter(sign_in_failure::Column::CreatedAt.gt(since));
-    let for_email = failures()
+    let for_email = attempts()
         .filter(sign_in_failure::Column::EmailDigest.eq(email_digest(email)))
         .count(db)
         .await?;
     let from_this_client_for_email = match client_ip {
         Some(ip) => {
-            let from_client = failures()
+            let from_client = attempts()
                 .filter(sign_in_failure::Column::ClientIp.eq(ip))
                 .count(db)
                 .await?;
-            if from_client >= MAX_FAILURES_PER_CLIENT {
+            if from_client > MAX_FAILURES_PER_CLIENT {
                 return Err(AppError::RateLimited);
             }
-            failures()
+            attempts()
                 .filter(sign_in_failure::Column::EmailDigest.eq(email_digest(email)))
                 .filter(sign_in_failure::Column::ClientIp.eq(ip))
                 .count(db)
@@ -66,28 +82,12 @@ pub async fn check(
         }
         None => for_email,
     };
-    if from_this_client_for_email >= MAX_FAILURES_PER_EMAIL {
+    if from_this_client_for_email > MAX_FAILURES_PER_EMAIL {
         return Err(AppError::RateLimited);
     }
-    if for_email >= MAX_FAILURES_PER_EMAIL {
+    if for_email > MAX_FAILURES_PER_EMAIL {
         tokio::time::sleep(GUESSED_ACCOUNT_DELAY).await;
     }
-    Ok(())
-}
-
-pub async fn record_failure(
-    db: &DatabaseConnection,
-    email: &str,
-    client_ip: Option<&str>,
-) -> Result<(), AppError> {
-    sign_in_failure::ActiveModel {
-        id: Set(new_id()),
-        email_digest: Set(email_digest(email)),
-        client_ip: Set(client_ip.map(ToOwned::to_owned)),
-        created_at: Set(Utc::now()),
-    }
-    .insert(db)
-    .await?;
     Ok(())
 }
 

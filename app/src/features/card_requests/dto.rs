@@ -14,6 +14,9 @@ pub struct CardRequestAction {
     pub validity_days: u32,
     /// The pending request, if one is out: the button then offers Resend.
     pub pending_until: Option<String>,
+    /// Sending is blocked until the merchant confirms its email address: offer to send the
+    /// confirmation link again.
+    pub offers_confirmation_resend: bool,
 }
 
 /// The result of Send Email / Resend.

@@ -19,6 +19,7 @@ use crate::features::customers::stripe::ensure_stripe_customer;
 use crate::features::links::service::{self as links, Completion, Link, NewLink};
 use crate::features::links::token::{self, LinkToken};
 use crate::features::notifications::outbox;
+use crate::features::onboarding::gate;
 use crate::features::payment_options::service::{self as payment_options, Added, NewCard};
 use crate::features::settings::connection::{self, StripeConnection};
 use crate::features::settings::service::find_merchant;
@@ -41,6 +42,8 @@ pub async fn send(
     let db = &state.db;
     let merchant_id = auth.merchant_id.as_str();
     let customer = find_model(db, MerchantId(merchant_id), CustomerId(customer_id)).await?;
+    // Before anything is written or asked of Stripe: confirmed, and within today's quota.
+    gate::may_email_customers(state, merchant_id).await?;
     let Some(email) = customer.email.as_deref() else {
         return Err(AppError::field(
             "email",

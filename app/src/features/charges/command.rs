@@ -45,6 +45,8 @@ pub async fn charge(
     let checked = check(state, merchant_id, &form).await?;
     // Checked before anything is written: without a connection there is nothing to charge with.
     let connection = connection::require(state, merchant_id).await?;
+    // Its outcome may email the customer (a receipt, a link to confirm the payment).
+    crate::features::onboarding::gate::require_confirmed(db, merchant_id).await?;
     refuse_unconfirmed_duplicate(db, merchant_id, &request_key, &form, &checked).await?;
     let id = new_id();
     let now = Utc::now();

@@ -115,6 +115,7 @@ pub async fn resend_confirmation(
 ) -> Result<String, AppError> {
     let db = &state.db;
     let merchant_id = auth.merchant_id.as_str();
+    crate::features::onboarding::gate::may_email_customers(state, merchant_id).await?;
     let now = Utc::now();
     let txn = db.begin().await?;
     // Write the charge row first: a resend serialises with the customer's answer and its webhook,

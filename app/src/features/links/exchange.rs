@@ -64,6 +64,9 @@ fn to_the_page(cookie: &str) -> Response {
 pub fn loggable_path(path: &str) -> &str {
     if path.starts_with("/pay/") {
         "/pay/…"
+    } else if path.starts_with("/confirm-email/") {
+        // A merchant's email confirmation link carries a token too.
+        "/confirm-email/…"
     } else {
         path
     }
@@ -77,6 +80,7 @@ mod tests {
     fn link_tokens_never_reach_the_log() {
         assert_eq!(loggable_path("/pay/abcDEF123_-"), "/pay/…");
         assert_eq!(loggable_path("/pay"), "/pay");
+        assert_eq!(loggable_path("/confirm-email/abc_-1"), "/confirm-email/…");
         assert_eq!(loggable_path("/customers/1"), "/customers/1");
     }
 }

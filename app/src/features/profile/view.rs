@@ -8,7 +8,9 @@ use crate::entities::stripe_connection;
 use crate::error::AppError;
 use crate::features::customers::service::find_model;
 use crate::features::payment_options::dto::CardsOnFile;
-use crate::features::{activity, bookings, card_requests, charges, notifications, payment_options};
+use crate::features::{
+    activity, bookings, card_requests, charges, notifications, onboarding, payment_options,
+};
 use crate::ids::{CustomerId, MerchantId};
 use crate::state::AppState;
 
@@ -34,8 +36,14 @@ pub async fn customer_payments(
             currency: merchant.currency.clone(),
         },
         notifications: notifications::view::for_customer(db, merchant_id, customer_id).await?,
-        card_request: card_requests::view::card_request_action(db, &merchant, &customer, connected)
-            .await?,
+        card_request: card_requests::view::card_request_action(
+            db,
+            &merchant,
+            &customer,
+            connected,
+            onboarding::gate::sending_blocked(state, merchant_id.as_str()).await?,
+        )
+        .await?,
         bookings: bookings::view::for_customer(db, merchant_id, customer_id).await?,
         charges: charges::view::for_customer(db, merchant_id, customer_id).await?,
         activity: activity::view::for_customer(db, merchant_id, customer_id).await?,

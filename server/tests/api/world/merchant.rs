@@ -45,6 +45,7 @@ pub struct MerchantBuilder<'a> {
     business: String,
     stripe: Stripe,
     customer: Option<[String; 4]>,
+    confirmed: bool,
 }
 
 impl<'a> MerchantBuilder<'a> {
@@ -54,7 +55,14 @@ impl<'a> MerchantBuilder<'a> {
             business: business.to_owned(),
             stripe: Stripe::NotConnected,
             customer: None,
+            confirmed: true,
         }
+    }
+
+    /// Leaves the owner's email address unconfirmed (the link unopened in their inbox).
+    pub fn unconfirmed(mut self) -> Self {
+        self.confirmed = false;
+        self
     }
 
     pub fn connected(mut self, stripe: Stripe) -> Self {
@@ -81,6 +89,14 @@ impl<'a> MerchantBuilder<'a> {
             )
             .await;
         assert_eq!(response.status(), StatusCode::OK, "sign up failed");
+        if self.confirmed {
+            let token = app.confirmation_link_to(&email).await;
+            let opened = app
+                .browser()
+                .get_page(&format!("/confirm-email/{token}"))
+                .await;
+            assert_eq!(opened.status(), StatusCode::OK, "email confirmation failed");
+        }
         let id = staff_user::Entity::find()
             .filter(staff_user::Column::Email.eq(email.as_str()))
             .one(&app.db)
@@ -130,6 +146,7 @@ impl<'a> MerchantBuilder<'a> {
             app,
             browser,
             id,
+            email,
             secret_key,
             customer,
         }
@@ -163,6 +180,8 @@ pub struct TestMerchant<'a> {
     pub browser: Browser,
     /// The merchant's id: its webhook URL, its rows.
     pub id: String,
+    /// The owner's email address (the one confirmed, or to confirm).
+    pub email: String,
     secret_key: Option<String>,
     customer: Option<CustomerDetail>,
 }
@@ -215,6 +234,7 @@ impl<'a> TestMerchant<'a> {
             app,
             browser,
             id,
+            email: email.to_owned(),
             secret_key: None,
             customer: Some(customer),
         }

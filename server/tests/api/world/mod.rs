@@ -21,8 +21,8 @@ pub use merchant::{Stripe, TestMerchant};
 pub use process::{ServerCommand, ServerProcess, free_port};
 pub use rows::{Amounts, insert_booking, insert_card};
 pub use test_app::{
-    DemoData, MAIL_FROM, TestApp, eventually, spawn_app, spawn_app_with, spawn_production_app,
-    test_database,
+    DemoData, MAIL_FROM, TestApp, confirmation_token, eventually, spawn_app, spawn_app_adjusted,
+    spawn_app_with, spawn_production_app, test_database,
 };
 
 use merchant::MerchantBuilder;
@@ -32,7 +32,7 @@ use test_app::authenticate;
 // imported here and nowhere else, so that moving them in the app means fixing this block alone.
 pub use app::cards::CardView;
 pub use app::error::{AppError, FieldError};
-pub use app::features::auth::api::{CurrentSession, SignIn, SignOut, SignUp};
+pub use app::features::auth::api::{CurrentSession, SignIn, SignOut};
 pub use app::features::auth::dto::SessionInfo;
 pub use app::features::auth::throttle::{GUESSED_ACCOUNT_DELAY, MAX_FAILURES_PER_EMAIL};
 pub use app::features::bookings::api::{CreateBooking, ListBookings};
@@ -54,6 +54,7 @@ pub use app::features::links::token::digest as link_digest;
 pub use app::features::notifications::api::RetryEmail;
 pub use app::features::notifications::dto::NotificationState;
 pub use app::features::notifications::outbox;
+pub use app::features::onboarding::api::{ResendEmailConfirmation, SignUp};
 pub use app::features::pay::api::{CompleteCardSetup, CompletePaymentConfirmation, LoadCardPage};
 pub use app::features::pay::dto::CardPage;
 pub use app::features::payment_options::api::{

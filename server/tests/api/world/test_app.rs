@@ -4,6 +4,7 @@
 use std::time::{Duration, Instant};
 
 use app::config::Config;
+use app::crypto::SecretBox;
 use app::entities::{activity, booking, charge, customer_link, outbox_email, payment_option};
 use app::states::EmailKind;
 use chrono::Utc;
@@ -141,6 +142,15 @@ pub async fn spawn_app_with(settings: &[(&str, &str)]) -> TestApp {
     let application = Application::build(test_config_with(&database_url, settings))
         .await
         .expect("build app");
+    start_application(application, database).await
+}
+
+/// The app with the test configuration changed by `adjust` first (a limit, a setting).
+pub async fn spawn_app_adjusted(adjust: impl FnOnce(&mut Config)) -> TestApp {
+    let (database_url, database) = test_database().await;
+    let mut config = test_config(&database_url);
+    adjust(&mut config);
+    let application = Application::build(config).await.expect("build app");
     start_application(application, database).await
 }
 
@@ -429,16 +439,18 @@ impl TestApp {
 
     /// The token of the card link (`<configured base URL>/pay/<token>`) in an email's text.
     pub fn link_in(&self, text: &str) -> String {
-        let base = self.state.config.base_url.as_str().trim_end_matches('/');
-        let prefix = format!("{base}/pay/");
-        let start = text
-            .find(&prefix)
-            .expect("the email links to the card page")
-            + prefix.len();
-        text[start..]
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-            .collect()
+        token_after(text, self.base_url(), "pay")
+    }
+
+    /// The configured base URL without its trailing slash: where every emailed link points.
+    fn base_url(&self) -> &str {
+        self.state.config.base_url.as_str().trim_end_matches('/')
+    }
+
+    /// The token of the newest link that confirms `address`, from the email as its owner reads
+    /// it (see [`confirmation_token`]).
+    pub async fn confirmation_link_to(&self, address: &str) -> String {
+        confirmation_token(&self.db, &self.state.secrets, self.base_url(), address).await
     }
 
     /// Opens an emailed link the way a browser does: GET, take the cookie, follow to `/pay`.
@@ -526,4 +538,52 @@ pub async fn eventually(what: &str, condition: impl AsyncFn() -> bool) {
         assert!(Instant::now() < deadline, "timed out waiting for {what}");
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
+}
+
+/// The token of a link `<base>/<path>/<token>` in an email's text.
+fn token_after(text: &str, base: &str, path: &str) -> String {
+    let prefix = format!("{base}/{path}/");
+    let start = text
+        .find(&prefix)
+        .unwrap_or_else(|| panic!("the email links to /{path}/: {text}"))
+        + prefix.len();
+    text[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect()
+}
+
+/// The token of the newest link confirming `recipient` on the server at `base`, from the email as
+/// its owner reads it: `db`'s outbox delivered to a mailbox of its own, so a test's own SMTP
+/// listener sees only the emails the test is about (and a server without a worker still works).
+pub async fn confirmation_token(
+    db: &DatabaseConnection,
+    secrets: &SecretBox,
+    base: &str,
+    recipient: &str,
+) -> String {
+    let inbox = SmtpSink::start().await;
+    let mailer = outbox::Mailer::new(
+        &inbox.url(),
+        MAIL_FROM,
+        Duration::from_secs(5),
+        secrets.clone(),
+    )
+    .unwrap();
+    outbox::run_once(db, &mailer, Utc::now()).await.unwrap();
+    let row = outbox_email::Entity::find()
+        .filter(outbox_email::Column::Kind.eq(EmailKind::EmailConfirmation))
+        .filter(outbox_email::Column::Recipient.eq(recipient))
+        .order_by_desc(outbox_email::Column::CreatedAt)
+        .one(db)
+        .await
+        .unwrap()
+        .expect("a confirmation email was queued");
+    let message = inbox
+        .messages()
+        .into_iter()
+        .find(|m| m.header("Message-ID").as_deref() == Some(row.message_id.as_str()))
+        .expect("the confirmation email was delivered");
+    let text = message.data.replace("=\r\n", "").replace("=3D", "=");
+    token_after(&text, base, "confirm-email")
 }

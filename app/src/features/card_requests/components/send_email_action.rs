@@ -2,6 +2,7 @@ use leptos::prelude::*;
 
 use crate::features::card_requests::api::SendCardRequest;
 use crate::features::card_requests::dto::CardRequestAction;
+use crate::features::onboarding::components::ResendConfirmation;
 use crate::ui::dialog::{CloseButton, Dialog};
 use crate::ui::form::{FormAlert, TextArea, last_error};
 
@@ -42,6 +43,7 @@ pub fn SendEmailAction(
                     "Send Email"
                 </button>
                 <p class="hint" id="send-email-reason">{reason}</p>
+                {state.offers_confirmation_resend.then(|| view! { <ResendConfirmation/> })}
             </li>
         }
         .into_any();

@@ -2,7 +2,7 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::features::auth::api::SignUp;
+use crate::features::onboarding::api::SignUp;
 use crate::ui::form::{FormAlert, SubmitButton, TextField, last_error};
 
 #[component]
