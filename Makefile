@@ -11,7 +11,7 @@ export CARGO_TARGET_DIR ?= $(HOME)/.cache/cardonfile/target
 export PATH := $(CURDIR)/end2end/node_modules/.bin:$(PATH)
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: help tools build run test e2e bench clippy check-wasm-deps stripe-check
+.PHONY: help tools build run test e2e bench soak clippy check-wasm-deps stripe-check
 
 help:
 	@echo "make tools   install what is missing (wasm target, cargo-leptos, wasm-bindgen-cli, npm packages, chromium)"
@@ -20,6 +20,7 @@ help:
 	@echo "make test    fmt, clippy, WASM dependency check, cargo tests (SQLite, and Postgres if TEST_DATABASE_URL), release build, Playwright"
 	@echo "make e2e     build, then the Playwright suite only"
 	@echo "make bench   sizes of the WASM and JS in target/site/pkg, raw and compressed"
+	@echo "make soak    SOAK_MINUTES (default 30) of every flow at half the measured maximum; prints 5xx, email lag p99, RSS"
 	@echo "make stripe-check  the payments flow against real Stripe test mode (needs STRIPE_TEST_SECRET_KEY)"
 
 tools:
@@ -57,12 +58,17 @@ test: tools
 	cargo leptos build --release --split
 	scripts/precompress.sh
 	cd end2end && npx playwright test
+	cd end2end && SOAK_MINUTES=2 npx playwright test -c playwright.soak.config.ts --reporter=line
 
 e2e: build
 	cd end2end && npx playwright test
 
 bench:
 	@scripts/bench.sh
+
+# RELIABILITY R20 against the release build. `make test` runs it for 2 minutes.
+soak: build
+	cd end2end && SOAK_MINUTES=$${SOAK_MINUTES:-30} npx playwright test -c playwright.soak.config.ts --reporter=line
 
 # The same Rust payments flow the tests run against the emulator, against Stripe's test mode: the
 # check that the emulator is faithful. Not in CI (no keys, no network there).
