@@ -1,9 +1,11 @@
-import { defineConfig, type TestConfigWebServer } from '@playwright/test';
+import { defineConfig, type PlaywrightTestConfig } from '@playwright/test';
 import base from './playwright.config';
+
+type WebServer = Extract<NonNullable<PlaywrightTestConfig['webServer']>, unknown[]>[number];
 
 // `make soak` (and its short run in `make test`): the browser tests' servers, with the daily quota
 // of customer emails lifted — the soak is one merchant emailing thousands of customers.
-const servers = (base.webServer as TestConfigWebServer[]).map((server) =>
+const servers = (base.webServer as WebServer[]).map((server) =>
   server.name === 'server'
     ? {
         ...server,
