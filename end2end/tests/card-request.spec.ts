@@ -53,7 +53,9 @@ test('the full journey: Send Email, the customer saves a card, the profile follo
     expect(response.status()).toBe(200);
     expect(new URL(response.url()).pathname).toBe('/pay');
     expect(pay.page.url()).not.toContain(link.split('/pay/')[1]);
-    const csp = response.headers()['content-security-policy'];
+    // allHeaders(): headers() is what Chromium reported first, which can come without the
+    // security headers; allHeaders() waits for the full set.
+    const csp = (await response.allHeaders())['content-security-policy'];
     expect(csp, 'Content-Security-Policy of /pay').toBeDefined();
     expect(csp).toContain("'nonce-");
     expect(csp).toContain("object-src 'none'");
