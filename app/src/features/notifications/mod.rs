@@ -3,6 +3,8 @@
 //! email with the progress of the link it carried and a **Retry** for one that failed.
 
 pub mod api;
+#[cfg(feature = "ssr")]
+pub mod bodies;
 pub mod components;
 pub mod dto;
 #[cfg(feature = "ssr")]

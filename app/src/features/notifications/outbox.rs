@@ -12,7 +12,7 @@
 //! with the Message-ID fixed at enqueue so the resend is recognisably the same message.
 //!
 //! The bodies are sealed at rest (they carry live links) and deleted once the email is long done
-//! with ([`purge_bodies`]).
+//! with ([`purge_bodies`]; both in `bodies`).
 
 use std::future::Future;
 use std::sync::Arc;
@@ -25,7 +25,6 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DatabaseConnection,
     EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
-use secrecy::ExposeSecret;
 use tokio::sync::Notify;
 
 use super::template::Bodies;
@@ -37,6 +36,8 @@ use crate::error::AppError;
 use crate::ids::{CustomerId, MerchantId};
 use crate::states::{EmailKind, EmailState};
 
+use super::bodies::seal_body;
+pub use super::bodies::{BodyPart, has_body, open_body, purge_bodies};
 pub use super::mailer::{Mailer, SendError};
 
 /// How long an email failing for a transient reason is retried, from its creation, before it is
@@ -140,54 +141,6 @@ pub async fn enqueue<C: ConnectionTrait>(
     Ok(id)
 }
 
-/// The two bodies of an email, each sealed under a context of its own.
-#[derive(Debug, Clone, Copy)]
-pub enum BodyPart {
-    Text,
-    Html,
-}
-
-impl BodyPart {
-    /// The sealed value's associated data: the row and the column it belongs in.
-    fn context(self, email_id: &str) -> String {
-        match self {
-            Self::Text => format!("outbox_emails.body_text:{email_id}"),
-            Self::Html => format!("outbox_emails.body_html:{email_id}"),
-        }
-    }
-}
-
-fn seal_body(
-    secrets: &SecretBox,
-    email_id: &str,
-    part: BodyPart,
-    body: &str,
-) -> Result<String, AppError> {
-    secrets
-        .seal(body, &part.context(email_id))
-        .map_err(AppError::internal)
-}
-
-/// A stored body as it goes out: opened if sealed; as stored if it is from before bodies were
-/// sealed. `None` when it cannot be opened (another master key) or was purged.
-pub fn open_body(
-    secrets: &SecretBox,
-    email_id: &str,
-    part: BodyPart,
-    stored: &str,
-) -> Option<String> {
-    if stored.is_empty() {
-        return None;
-    }
-    if !SecretBox::is_sealed(stored) {
-        return Some(stored.to_owned());
-    }
-    secrets
-        .open(stored, &part.context(email_id))
-        .ok()
-        .map(|body| body.expose_secret().to_owned())
-}
-
 /// A header value must stay on one line: CR or LF would let it start headers of its own.
 fn reject_header_breaks(field: &str, value: &str) -> Result<(), AppError> {
     if value
@@ -249,42 +202,6 @@ pub async fn run_once(
 /// Where the retry time of an email starts: its creation, or the merchant's last Retry.
 fn retrying_since(row: &outbox_email::Model) -> DateTime<Utc> {
     row.requeued_at.unwrap_or(row.created_at)
-}
-
-/// Deletes the bodies of emails that are done with — sent, or failed — for longer than
-/// `retention` (before `now - retention`): they carried live links. The rows stay for the
-/// Notifications list. Returns how many were emptied.
-pub async fn purge_bodies(
-    db: &impl ConnectionTrait,
-    now: DateTime<Utc>,
-    retention: chrono::Duration,
-) -> Result<u64, AppError> {
-    use outbox_email::Column as C;
-    let cutoff = now - retention;
-    let done_long_ago = Condition::any()
-        .add(
-            Condition::all()
-                .add(C::State.eq(EmailState::Sent))
-                .add(C::SentAt.lt(cutoff)),
-        )
-        .add(
-            Condition::all()
-                .add(C::State.eq(EmailState::Failed))
-                .add(C::UpdatedAt.lt(cutoff)),
-        );
-    let purged = outbox_email::Entity::update_many()
-        .col_expr(C::BodyText, Expr::value(""))
-        .col_expr(C::BodyHtml, Expr::value(""))
-        .filter(done_long_ago)
-        .filter(C::BodyText.ne(""))
-        .exec(db)
-        .await?;
-    Ok(purged.rows_affected)
-}
-
-/// Whether the email's content is still there to send (see [`purge_bodies`]).
-pub fn has_body(email: &outbox_email::Model) -> bool {
-    !email.body_text.is_empty()
 }
 
 /// Puts a failed email back in the queue, due now and with the whole retry time again (the
