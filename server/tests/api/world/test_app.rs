@@ -396,13 +396,7 @@ impl TestApp {
 
     /// A mailer sending to `url` as this app's worker does (it opens the bodies this app sealed).
     pub fn mailer(&self, url: &str) -> outbox::Mailer {
-        outbox::Mailer::new(
-            url,
-            MAIL_FROM,
-            Duration::from_secs(5),
-            self.state.secrets.clone(),
-        )
-        .unwrap()
+        mailer_with_key(url, &self.state.secrets)
     }
 
     /// The card-page tokens in the emails of one kind, oldest first, read as the mailer reads
@@ -553,6 +547,11 @@ fn token_after(text: &str, base: &str, path: &str) -> String {
         .collect()
 }
 
+/// A mailer sending to `url` that opens the bodies sealed under `secrets` (a server's master key).
+fn mailer_with_key(url: &str, secrets: &SecretBox) -> outbox::Mailer {
+    outbox::Mailer::new(url, MAIL_FROM, Duration::from_secs(5), secrets.clone()).unwrap()
+}
+
 /// The token of the newest link confirming `recipient` on the server at `base`, from the email as
 /// its owner reads it: `db`'s outbox delivered to a mailbox of its own, so a test's own SMTP
 /// listener sees only the emails the test is about (and a server without a worker still works).
@@ -563,14 +562,9 @@ pub async fn confirmation_token(
     recipient: &str,
 ) -> String {
     let inbox = SmtpSink::start().await;
-    let mailer = outbox::Mailer::new(
-        &inbox.url(),
-        MAIL_FROM,
-        Duration::from_secs(5),
-        secrets.clone(),
-    )
-    .unwrap();
-    outbox::run_once(db, &mailer, Utc::now()).await.unwrap();
+    outbox::run_once(db, &mailer_with_key(&inbox.url(), secrets), Utc::now())
+        .await
+        .unwrap();
     let row = outbox_email::Entity::find()
         .filter(outbox_email::Column::Kind.eq(EmailKind::EmailConfirmation))
         .filter(outbox_email::Column::Recipient.eq(recipient))
