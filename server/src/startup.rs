@@ -13,6 +13,7 @@ use app::state::AppState;
 use app::{App, shell};
 use axum::Router;
 use axum::routing::get;
+use axum::serve::ListenerExt;
 use leptos::config::{Env, LeptosOptions};
 use leptos::prelude::provide_context;
 use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
@@ -63,6 +64,10 @@ impl Application {
         };
         let secrets = secret_box(&config)?;
         let emulator = start_emulator(&config).await?;
+        let emulator_base = match &emulator {
+            Some(emulator) => Some(emulator.base_url()),
+            None => external_emulator(&config),
+        };
         let listener = TcpListener::bind((config.server.host.as_str(), config.server.port)).await?;
         let address = listener.local_addr()?;
         // Port 0 (tests): links and webhook URLs must name the port actually bound.
@@ -77,7 +82,7 @@ impl Application {
             db,
             config: Arc::new(config),
             secrets,
-            emulator_base: emulator.as_ref().map(Emulator::base_url),
+            emulator_base,
             hashing,
         };
         if state.emulator_base.is_some() {
@@ -143,8 +148,15 @@ impl Application {
                 .map_err(std::io::Error::other)?;
             spawn_worker(self.state.db.clone(), Arc::new(mailer), shutdown_signal());
         }
+        // Without TCP_NODELAY a response written in two pieces (head, then body: every static
+        // file) waits for the client's delayed ACK, about 40 ms a request on Linux.
+        let listener = self.listener.tap_io(|stream| {
+            if let Err(err) = stream.set_nodelay(true) {
+                tracing::warn!(%err, "could not set TCP_NODELAY on a connection");
+            }
+        });
         axum::serve(
-            self.listener,
+            listener,
             self.router
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )
@@ -153,17 +165,43 @@ impl Application {
     }
 }
 
-/// The Stripe emulator runs in demo mode only (config validation keeps it out of production).
+/// The emulator of `server stripe-emulator`, when demo mode is configured to use it.
+fn external_emulator(config: &Config) -> Option<String> {
+    (config.mode == Mode::Demo && config.stripe.emulator)
+        .then(|| config.stripe.external_emulator())
+        .flatten()
+        .map(|url| url.trim_end_matches('/').to_owned())
+}
+
+/// The emulator on `stripe.emulator_port` (0 in tests), keeping its state in
+/// `stripe.emulator_state_file` when one is set.
+fn emulator_config(config: &Config) -> EmulatorConfig {
+    let bind = SocketAddr::from(([127, 0, 0, 1], config.stripe.emulator_port));
+    let emulator_config = EmulatorConfig::in_memory(bind);
+    match config.stripe.emulator_state_file() {
+        Some(path) => emulator_config.with_state_file(path),
+        None => emulator_config,
+    }
+}
+
+/// Runs the Stripe emulator alone (`server stripe-emulator`) on `stripe.emulator_port`, with
+/// `stripe.emulator_state_file`, until Ctrl-C / SIGTERM: what a demo server started with
+/// `stripe.emulator_url` talks to.
+pub async fn run_emulator_alone(config: &Config) -> Result<(), StartupError> {
+    let emulator = Emulator::start(emulator_config(config)).await?;
+    println!("Stripe emulator listening on {}", emulator.base_url());
+    shutdown_signal().await;
+    drop(emulator);
+    Ok(())
+}
+
+/// The Stripe emulator runs in demo mode only (config validation keeps it out of production),
+/// in this process unless one running elsewhere is configured (`stripe.emulator_url`).
 async fn start_emulator(config: &Config) -> Result<Option<Emulator>, StartupError> {
-    if config.mode != Mode::Demo || !config.stripe.emulator {
+    if config.mode != Mode::Demo || !config.stripe.emulator || external_emulator(config).is_some() {
         return Ok(None);
     }
-    let bind = SocketAddr::from(([127, 0, 0, 1], config.stripe.emulator_port));
-    let mut emulator_config = EmulatorConfig::in_memory(bind);
-    if let Some(path) = config.stripe.emulator_state_file() {
-        emulator_config = emulator_config.with_state_file(path);
-    }
-    let emulator = Emulator::start(emulator_config).await?;
+    let emulator = Emulator::start(emulator_config(config)).await?;
     tracing::info!(base_url = %emulator.base_url(), "Stripe emulator started");
     Ok(Some(emulator))
 }
