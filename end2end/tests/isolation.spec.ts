@@ -1,6 +1,7 @@
 import { fullName, newCustomer, newMerchant } from './data';
 import { expect, test } from './fixtures';
 import { App } from './pages/app';
+import { runsWithoutJavaScript } from './pages/base';
 
 test("a merchant cannot open another merchant's customer", async ({ app, browser }) => {
   const customer = newCustomer('isolated');
@@ -59,3 +60,36 @@ test('signed out, merchant pages send you to sign in', async ({ browser }) => {
     await visitor.close();
   }
 });
+
+// A merchant opens a link to a customer from an email while signed out: the server sends them to
+// sign in (303, no app code downloaded first) and signing in brings them to that customer.
+for (const javaScriptEnabled of [true, false]) {
+  test(`signed out, a merchant page opened from a link comes back after signing in (JavaScript ${javaScriptEnabled ? 'on' : 'off'})`, async ({
+    app,
+    merchant,
+    browser,
+  }) => {
+    const customer = newCustomer(javaScriptEnabled ? 'return' : 'return-nojs');
+    const profile = await app.customers.create(customer);
+    await profile.expectNew();
+    const profilePath = new URL(profile.url).pathname;
+
+    const visitor = await browser.newContext({ javaScriptEnabled });
+    if (!javaScriptEnabled) runsWithoutJavaScript(visitor);
+    try {
+      const page = await visitor.newPage();
+      const response = await page.goto(profilePath);
+      expect(response?.request().redirectedFrom()?.url()).toContain(profilePath);
+      await expect(page).toHaveURL(
+        (url) => url.pathname === '/sign-in' && url.searchParams.get('next') === profilePath,
+      );
+      const visitorApp = new App(page);
+      await visitorApp.waitForApp();
+      await visitorApp.submitSignIn(merchant.email, merchant.password);
+      await page.waitForURL((url) => url.pathname === profilePath);
+      await expect(visitorApp.heading(fullName(customer), 1)).toBeVisible();
+    } finally {
+      await visitor.close();
+    }
+  });
+}

@@ -12,6 +12,7 @@ fn sign_in(email: &str, password: &str) -> SignIn {
     SignIn {
         email: email.to_owned(),
         password: password.to_owned(),
+        next: None,
     }
 }
 
@@ -199,12 +200,73 @@ async fn sign_out_ends_the_session_on_the_server() {
 }
 
 #[tokio::test]
-async fn merchant_pages_redirect_to_sign_in_when_signed_out() {
+async fn a_signed_out_page_load_is_sent_to_sign_in_with_the_page_to_come_back_to() {
     let app = spawn_app().await;
-    for path in ["/customers", "/customers/new", "/settings", "/"] {
-        let response = app.browser().get_page(path).await;
-        assert_eq!(response.status(), StatusCode::FOUND, "{path}");
-        assert_eq!(location(&response).as_deref(), Some("/sign-in"), "{path}");
+    for (path, sign_in_page) in [
+        ("/customers", "/sign-in?next=/customers"),
+        ("/customers/new", "/sign-in?next=/customers/new"),
+        // The query as sent (`%20`), encoded once more as `next`'s value.
+        (
+            "/customers?q=ada lovelace",
+            "/sign-in?next=/customers%3Fq%3Dada%2520lovelace",
+        ),
+        ("/settings", "/sign-in?next=/settings"),
+        ("/", "/sign-in"),
+    ] {
+        // As a browser asks for a page, and as a client that accepts anything (curl, wrk): both
+        // are a full page load, and neither gets the app's code before the redirect.
+        let browser = app.browser().get_page(path).await;
+        let plain = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+            .get(format!("{}{path}", app.address))
+            .send()
+            .await
+            .unwrap();
+        for response in [browser, plain] {
+            assert_eq!(response.status(), StatusCode::SEE_OTHER, "{path}");
+            assert_eq!(location(&response).as_deref(), Some(sign_in_page), "{path}");
+        }
+    }
+    // The server function behind the guard still answers 401 to a script.
+    let script = call_with_cookie::<CurrentSession>(&app.address, "").await;
+    assert_eq!(script.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn signing_in_comes_back_to_the_page_opened_if_it_is_on_this_site() {
+    let app = spawn_app().await;
+    app.browser()
+        .sign_up("Back", "Bea", "bea@example.com", "correct horse battery")
+        .await;
+    for (next, comes_back_to) in [
+        (Some("/customers/new?from=mail"), "/customers/new?from=mail"),
+        (Some("/settings"), "/settings"),
+        (Some("https://evil.example/"), "/customers"),
+        (Some("//evil.example/"), "/customers"),
+        (Some(""), "/customers"),
+        (None, "/customers"),
+    ] {
+        let form = SignIn {
+            next: next.map(str::to_owned),
+            ..sign_in("bea@example.com", "correct horse battery")
+        };
+        // Without JavaScript (the form posts and the browser follows a 302) and with it.
+        let without_script = app.browser().submit_form(&form, "/sign-in").await;
+        assert_eq!(without_script.status(), StatusCode::FOUND, "{next:?}");
+        assert_eq!(
+            location(&without_script).as_deref(),
+            Some(comes_back_to),
+            "{next:?}"
+        );
+        let with_script = app.browser().post(&form).await;
+        assert_eq!(with_script.status(), StatusCode::OK, "{next:?}");
+        assert_eq!(
+            location(&with_script).as_deref(),
+            Some(comes_back_to),
+            "{next:?}"
+        );
     }
 }
 

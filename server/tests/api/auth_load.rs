@@ -23,6 +23,7 @@ fn sign_in(email: &str, password: &str) -> SignIn {
     SignIn {
         email: email.to_owned(),
         password: password.to_owned(),
+        next: None,
     }
 }
 

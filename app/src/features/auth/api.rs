@@ -6,7 +6,13 @@ use super::dto::SessionInfo;
 use crate::error::AppError;
 
 #[server(endpoint = "sign_in")]
-pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
+pub async fn sign_in(
+    email: String,
+    password: String,
+    /// The page to come back to (see `return_to`); absent or foreign: the customer list.
+    #[server(default)]
+    next: Option<String>,
+) -> Result<(), AppError> {
     use super::{service, session};
     crate::state::respond(
         async move {
@@ -21,7 +27,9 @@ pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
             )
             .await?;
             session::start_session(&user).await?;
-            leptos_axum::redirect("/customers");
+            leptos_axum::redirect(super::return_to::after_sign_in(
+                next.as_deref().filter(|next| !next.is_empty()),
+            ));
             Ok(())
         }
         .await,

@@ -5,6 +5,7 @@
 pub mod api;
 pub mod components;
 pub mod dto;
+pub mod return_to;
 #[cfg(feature = "ssr")]
 pub mod service;
 #[cfg(feature = "ssr")]

@@ -208,6 +208,7 @@ impl<'a> TestMerchant<'a> {
             .call(&SignIn {
                 email: email.to_owned(),
                 password: password.to_owned(),
+                next: None,
             })
             .await
             .unwrap();
