@@ -15,6 +15,7 @@ mod m20261130_000010_stripe_event_claims;
 mod m20261130_000011_outbox_retries;
 mod m20261130_000012_sign_up_attempts;
 mod m20261130_000013_email_confirmations;
+mod m20261130_000014_customer_search;
 
 pub struct Migrator;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000011_outbox_retries::Migration),
             Box::new(m20261130_000012_sign_up_attempts::Migration),
             Box::new(m20261130_000013_email_confirmations::Migration),
+            Box::new(m20261130_000014_customer_search::Migration),
         ]
     }
 }

@@ -1,7 +1,9 @@
 //! Customers: create, read, list, search and page, edit; field errors; one merchant's customers
 //! hidden from another; the form without JavaScript.
 
+use app::features::customers::view::matching;
 use reqwest::StatusCode;
+use sea_orm::{ConnectionTrait, DbBackend, QueryTrait, Statement, TransactionTrait};
 
 use crate::world::{
     CreateCustomer, CustomerPage, ListCustomers, Refused, UpdateCustomer, location, spawn_app,
@@ -160,6 +162,95 @@ async fn search_finds_customers_by_name_email_and_phone() {
         let page = merchant.customers(query).await;
         assert_eq!(names(&page), expected, "query {query:?}");
     }
+}
+
+#[tokio::test]
+async fn search_follows_every_edit_of_a_customer() {
+    let app = spawn_app().await;
+    let merchant = app.merchant("Renamed Tours").await;
+    let id = merchant
+        .create_customer("Ada", "Byron", "ada@example.com", "+44 20 7946 0018")
+        .await
+        .id;
+    merchant
+        .create_customer("Charles", "Babbage", "charles@example.com", "")
+        .await;
+    assert_eq!(names(&merchant.customers("byron").await), ["Ada Byron"]);
+
+    merchant
+        .call(&UpdateCustomer {
+            email: "ada@analytical.example".to_owned(),
+            phone: "+44 20 7946 0019".to_owned(),
+            ..edit_form(&id, "Ada", "Lovelace", "")
+        })
+        .await
+        .unwrap();
+    for (query, expected) in [
+        ("byron", vec![]),
+        ("lovelace", vec!["Ada Lovelace"]),
+        ("analytical", vec!["Ada Lovelace"]),
+        ("ada@example", vec![]),
+        ("7946 0019", vec!["Ada Lovelace"]),
+        ("babb", vec!["Charles Babbage"]),
+    ] {
+        assert_eq!(
+            names(&merchant.customers(query).await),
+            expected,
+            "query {query:?}"
+        );
+    }
+}
+
+/// Migration 0014: a search for part of a name is served by a trigram index on both databases,
+/// not by reading every customer of the merchant.
+#[tokio::test]
+async fn a_substring_search_is_served_by_the_trigram_index() {
+    let app = spawn_app().await;
+    let backend = app.db.get_database_backend();
+    let plan = match backend {
+        DbBackend::Sqlite => {
+            let statement = matching("m-1", "lovelace", backend).build(backend);
+            let rows = app
+                .db
+                .query_all_raw(Statement::from_sql_and_values(
+                    backend,
+                    format!("EXPLAIN QUERY PLAN {}", statement.sql),
+                    statement.values.unwrap_or_default(),
+                ))
+                .await
+                .unwrap();
+            rows.iter()
+                .map(|row| row.try_get_by::<String, _>("detail").unwrap())
+                .collect::<Vec<_>>()
+                .join("\n")
+        }
+        _ => {
+            // The plan Postgres must be able to choose when a table scan is ruled out.
+            let transaction = app.db.begin().await.unwrap();
+            transaction
+                .execute_unprepared("SET LOCAL enable_seqscan = off")
+                .await
+                .unwrap();
+            let statement = matching("m-1", "lovelace", backend).build(backend);
+            let rows = transaction
+                .query_all_raw(Statement::from_sql_and_values(
+                    backend,
+                    format!("EXPLAIN {}", statement.sql),
+                    statement.values.unwrap_or_default(),
+                ))
+                .await
+                .unwrap();
+            rows.iter()
+                .map(|row| row.try_get_by::<String, _>("QUERY PLAN").unwrap())
+                .collect::<Vec<_>>()
+                .join("\n")
+        }
+    };
+    let uses_index = match backend {
+        DbBackend::Sqlite => plan.contains("customers_search VIRTUAL TABLE INDEX"),
+        _ => plan.contains("ix_customers_search_trgm"),
+    };
+    assert!(uses_index, "{plan}");
 }
 
 #[tokio::test]

@@ -3,8 +3,11 @@
 //! indistinguishable from one that does not exist.
 
 use base64::Engine;
-use sea_orm::sea_query::{Condition, LikeExpr};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::sea_query::{Condition, Expr, LikeExpr};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    Select,
+};
 
 use super::dto::{CustomerDetail, CustomerPage, CustomerSummary, full_name};
 use super::service::find_model;
@@ -104,21 +107,64 @@ fn like_contains(term: &str) -> LikeExpr {
     LikeExpr::new(format!("%{escaped}%")).escape('\\')
 }
 
-fn search_condition(query: &str) -> Option<Condition> {
+/// The customers whose `search_text` contains `query` (or, for a phone-like query, its digits).
+///
+/// The exact test is a `LIKE '%…%'` on the customer row. On SQLite the trigram index of migration
+/// 0014 (`customers_search`) first narrows the rows to those sharing the term's trigrams, so a
+/// rare name is found without reading every customer; on Postgres the GIN trigram index serves
+/// the `LIKE` itself.
+fn search_condition(query: &str, backend: DbBackend) -> Option<Condition> {
     let term = query.trim().to_lowercase();
     if term.is_empty() {
         return None;
     }
-    let mut any = Condition::any().add(customer::Column::SearchText.like(like_contains(&term)));
+    let mut terms = vec![term.clone()];
     // "555 0109" should find "+1 (555) 010-9999": compare digits when the term looks like a phone.
     let digits: String = term.chars().filter(char::is_ascii_digit).collect();
     let phone_like = term
         .chars()
         .all(|c| c.is_ascii_digit() || " +-().".contains(c));
     if phone_like && digits.len() >= 3 && digits != term {
-        any = any.add(customer::Column::SearchText.like(like_contains(&digits)));
+        terms.push(digits);
     }
-    Some(any)
+    let mut any = Condition::any();
+    for term in &terms {
+        any = any.add(customer::Column::SearchText.like(like_contains(term)));
+    }
+    let mut condition = Condition::all().add(any);
+    if backend == DbBackend::Sqlite
+        && let Some(candidates) = trigram_candidates(&terms)
+    {
+        condition = condition.add(candidates);
+    }
+    Some(condition)
+}
+
+/// SQLite: the rows the FTS5 trigram index finds for any of `terms`, or `None` when it cannot
+/// help. A term under three characters has no trigram, and `LIKE … ESCAPE` (a term with `%`, `_`
+/// or `\`) is not passed to the index: both would scan it whole, slower than the table.
+fn trigram_candidates(terms: &[String]) -> Option<Condition> {
+    let indexable = |term: &String| term.chars().count() >= 3 && !term.contains(['%', '_', '\\']);
+    if !terms.iter().all(indexable) {
+        return None;
+    }
+    let mut candidates = Condition::any();
+    for term in terms {
+        candidates = candidates.add(Expr::cust_with_values(
+            "customers.rowid IN (SELECT rowid FROM customers_search WHERE search_text LIKE ?)",
+            [format!("%{term}%")],
+        ));
+    }
+    Some(candidates)
+}
+
+/// The merchant's customers that `query` finds (all of them for an empty query), unordered.
+pub fn matching(merchant_id: &str, query: &str, backend: DbBackend) -> Select<customer::Entity> {
+    let select = customer::Entity::find().filter(customer::Column::MerchantId.eq(merchant_id));
+    match search_condition(query, backend) {
+        Some(condition) => select.filter(condition),
+        None => select,
+    }
 }
 
 pub async fn list(
@@ -130,10 +176,7 @@ pub async fn list(
     if query.chars().count() > 100 {
         return Err(AppError::field("q", "Search for at most 100 characters."));
     }
-    let mut select = customer::Entity::find().filter(customer::Column::MerchantId.eq(merchant_id));
-    if let Some(condition) = search_condition(query) {
-        select = select.filter(condition);
-    }
+    let mut select = matching(merchant_id, query, db.get_database_backend());
     let backwards = matches!(page, PageRequest::Before(_));
     select = match &page {
         PageRequest::First => select,
