@@ -123,6 +123,11 @@ pub struct StripeConfig {
     /// empty keeps it in memory only (tests).
     #[serde(default)]
     pub emulator_state_file: Option<String>,
+    /// Demo and tests: the emulator already running at this URL (`server stripe-emulator`), used
+    /// instead of one started in this process, so a soak measures the server alone. Unset: an
+    /// in-process emulator when `emulator` is on.
+    #[serde(default)]
+    pub emulator_url: Option<String>,
     /// Overrides api.stripe.com for pasted keys; normally unset. `emulator` (demo mode only) sends
     /// them to the in-process emulator too, for offline tests of the key-entry path.
     pub api_base: Option<String>,
@@ -142,6 +147,14 @@ pub struct StripeConfig {
 }
 
 impl StripeConfig {
+    /// The emulator running elsewhere, when configured (unset or empty: none).
+    pub fn external_emulator(&self) -> Option<&str> {
+        self.emulator_url
+            .as_deref()
+            .map(str::trim)
+            .filter(|url| !url.is_empty())
+    }
+
     /// The emulator's state file, unless persistence is off (unset or empty).
     pub fn emulator_state_file(&self) -> Option<&std::path::Path> {
         self.emulator_state_file
@@ -316,6 +329,14 @@ impl Config {
                 return invalid("stripe.api_base must be https:// (or a local http:// address)");
             }
         }
+        if let Some(url) = self.stripe.external_emulator()
+            && (!self.stripe.emulator
+                || !(url.starts_with("http://127.0.0.1") || url.starts_with("http://localhost")))
+        {
+            return invalid(
+                "stripe.emulator_url must be a local http:// address, with stripe.emulator on",
+            );
+        }
         let stripe_call = self.stripe.retry_policy().worst_case();
         if Duration::from_millis(self.server.request_timeout_ms) <= stripe_call {
             return Err(ConfigError::Invalid(format!(
@@ -420,6 +441,26 @@ mod tests {
         .unwrap();
         assert_eq!(config.server.port, 3100);
         assert!(config.secure_cookies());
+    }
+
+    #[test]
+    fn an_emulator_elsewhere_is_local_and_needs_the_emulator_on() {
+        let config = load(&[("APP__STRIPE__EMULATOR_URL", "http://127.0.0.1:12112/")]).unwrap();
+        assert_eq!(
+            config.stripe.external_emulator(),
+            Some("http://127.0.0.1:12112/")
+        );
+        assert_eq!(load(&[]).unwrap().stripe.external_emulator(), None);
+        for refused in [
+            vec![("APP__STRIPE__EMULATOR_URL", "https://api.stripe.com")],
+            vec![
+                ("APP__STRIPE__EMULATOR_URL", "http://127.0.0.1:12112"),
+                ("APP__STRIPE__EMULATOR", "false"),
+            ],
+        ] {
+            let err = load(&refused).unwrap_err().to_string();
+            assert!(err.contains("stripe.emulator_url"), "{err}");
+        }
     }
 
     #[test]

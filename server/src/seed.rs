@@ -90,3 +90,51 @@ pub async fn seed_demo(state: &AppState) -> Result<DemoLogin, AppError> {
         password,
     })
 }
+
+/// Names the bench's generated customers are made of: 40 × 40 pairs, each repeated with its own
+/// number, so a search for a name finds many and a search for a number few — as in a real list.
+const FIRST_NAMES: &[&str] = &[
+    "Amelia", "Ben", "Chloe", "Daniel", "Elena", "Felix", "Grace", "Hugo", "Isla", "Jack", "Kira",
+    "Liam", "Maya", "Noah", "Olivia", "Pablo", "Quinn", "Rosa", "Sam", "Tara", "Umar", "Vera",
+    "Will", "Xena", "Yusuf", "Zoe", "Aiden", "Bea", "Carlos", "Dana", "Emil", "Fatima", "George",
+    "Hana", "Ivan", "Julia", "Kofi", "Lena", "Marco", "Nina",
+];
+const LAST_NAMES: &[&str] = &[
+    "Adams", "Baker", "Clark", "Diaz", "Evans", "Fischer", "Garcia", "Hughes", "Ito", "Jones",
+    "Khan", "Lopez", "Martin", "Nguyen", "Okafor", "Patel", "Quist", "Rossi", "Smith", "Tanaka",
+    "Ueda", "Valdez", "Walker", "Xu", "Young", "Zimmer", "Ahmed", "Brown", "Costa", "Dubois",
+    "Ercan", "Fraser", "Gomez", "Hall", "Ivanova", "Jensen", "Kowalski", "Lee", "Moreau", "Novak",
+];
+
+/// `server seed-customers <owner email> <count>`: adds `count` generated customers to the
+/// merchant whose staff member has that email, a thousand per statement (the bench's 100,000
+/// customer merchant). Emails are `bench-<run>-<n>@example.com`, unique per run.
+pub async fn seed_customers(
+    db: &sea_orm::DatabaseConnection,
+    staff_email: &str,
+    count: u64,
+) -> Result<u64, AppError> {
+    let staff = staff_user::Entity::find()
+        .filter(staff_user::Column::Email.eq(staff_email.trim().to_lowercase()))
+        .one(db)
+        .await?
+        .ok_or_else(|| {
+            AppError::internal(format!("no staff member with the email {staff_email}"))
+        })?;
+    let run = chrono::Utc::now().timestamp_millis();
+    let inputs = (0..count)
+        .map(|n| {
+            let index = usize::try_from(n).unwrap_or(0);
+            let first = FIRST_NAMES[index % FIRST_NAMES.len()];
+            let last = LAST_NAMES[(index / FIRST_NAMES.len()) % LAST_NAMES.len()];
+            CustomerInput::parse(
+                first,
+                last,
+                &format!("bench-{run}-{n}@example.com"),
+                &format!("+1 555 {:03} {:04}", n / 10_000 % 1000, n % 10_000),
+                "",
+            )
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    customers::create_many(db, &staff.merchant_id, inputs).await
+}
