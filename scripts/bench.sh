@@ -115,6 +115,8 @@ env "${server_env[@]}" "$server_bin" >"$out/server.log" 2>&1 &
 server_pid=$!
 pids+=("$server_pid")
 wait_for "$app/health" 120 "$server_pid"
+sleep 1
+rss_start_kb=$(awk '/^VmRSS:/ { print $2 }' "/proc/$server_pid/status")
 
 # ---------------------------------------------------------------------------------------------
 # Helpers: server functions over HTTP (form-encoded POST /api/<name>, as the app's client calls
@@ -260,7 +262,13 @@ row() {
   fi
 }
 
-p6_idle() { record P6_idle_kb "$(rss_kb)"; }
+# Idle: just started (nothing but /health asked yet), and again once set-up is over (three sign-ups
+# hashed their passwords, customers were created, a card link opened).
+p6_idle() {
+  [[ -n "$rss_start_kb" ]] || return 1
+  record P6_start_kb "$rss_start_kb"
+  record P6_idle_kb "$(rss_kb)"
+}
 
 p1() {
   local static pay
@@ -303,7 +311,8 @@ p5() {
   for size in small big; do
     jar=$out/$size.cookies
     curl -fsS -H "Cookie: $(session_cookie "$jar")" "$app/customers?q=Quennell" -o "$out/search-$size.html"
-    grep -q 'Quennell' "$out/search-$size.html" || { say "P5: the $size search does not list Quennell"; return 1; }
+    grep -q '>Quinn Quennell</a>' "$out/search-$size.html" ||
+      { say "P5: the $size merchant's search does not list Quinn Quennell"; return 1; }
     answer=$(rate --url "$app/customers?q=Quennell" --header "cookie: $(session_cookie "$jar")" \
       --rate 0 --count "$searches" --warmup 3)
     echo "P5 $size $answer" >>"$out/rate.log"
@@ -366,10 +375,12 @@ PY
     --rate "$email_rate" --seconds "$email_seconds")
   echo "P7 send_card_request $answer" >>"$out/rate.log"
   [[ "$(json_field ok <<<"$answer")" == "$email_count" ]] || { say "P7: failed requests: $answer"; return 1; }
-  # Until every one of them is accepted by SMTP (at most 120 s), then queued → sent, per email.
-  python3 - "$out/app.db" "bench-mail-$run_id@example.com" "$email_count" >>"$results" <<'PY'
-import sqlite3, sys, time
-from datetime import datetime
+  # Until every one of them is accepted by SMTP (at most BENCH_EMAIL_WAIT seconds, default 600),
+  # then queued → sent, per email. Emails still unsent then count with their wait so far, and the
+  # table says how many (the p99 is then a lower bound).
+  python3 - "$out/app.db" "bench-mail-$run_id@example.com" "$email_count" "${BENCH_EMAIL_WAIT:-600}" >>"$results" <<'PY'
+import math, sqlite3, sys, time
+from datetime import datetime, timezone
 
 def parse(value):
     text = str(value).replace("T", " ").replace("Z", "+00:00")
@@ -382,17 +393,19 @@ query = (
     "SELECT o.created_at, o.sent_at FROM outbox_emails o JOIN staff_users s"
     " ON s.merchant_id = o.merchant_id WHERE s.email = ? AND o.kind = 'card_request'"
 )
-deadline = time.time() + 120
+wanted, deadline = int(sys.argv[3]), time.time() + float(sys.argv[4])
 while True:
     rows = db.execute(query, (sys.argv[2],)).fetchall()
-    sent = [r for r in rows if r[1] is not None]
-    if len(rows) >= int(sys.argv[3]) and len(sent) == len(rows):
+    unsent = sum(1 for r in rows if r[1] is None)
+    if len(rows) < wanted:
+        sys.exit(f"only {len(rows)} card request emails queued, {wanted} sent")
+    if unsent == 0 or time.time() > deadline:
         break
-    if time.time() > deadline:
-        sys.exit(f"after 120 s: {len(sent)} of {len(rows)} card request emails sent")
     time.sleep(0.5)
-lags = sorted((parse(s) - parse(c)).total_seconds() * 1000 for c, s in rows)
-pick = lambda q: lags[min(len(lags) - 1, max(0, -(-len(lags) * q // 1) - 1))]
+now = datetime.now(timezone.utc)
+lags = sorted(((parse(s) if s else now) - parse(c)).total_seconds() * 1000 for c, s in rows)
+pick = lambda q: lags[min(len(lags) - 1, max(0, math.ceil(len(lags) * q) - 1))]
+print(f"P7_unsent={unsent}")
 print(f"P7_p50_ms={pick(0.5):.0f}")
 print(f"P7_p99_ms={pick(0.99):.0f}")
 print(f"P7_max_ms={lags[-1]:.0f}")
@@ -416,9 +429,10 @@ commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 mode="full"
 [[ "$smoke" != 1 ]] || mode="smoke (BENCH_SMOKE=1: tiny durations, not figures to quote)"
 python3 - "$results" "$out/latest.md" "$commit" "$mode" "$load_seconds" "$rate_seconds" \
-  "$email_seconds" "$email_rate" "$big_customers" "$searches" "$(nproc)" <<'PY'
+  "$email_seconds" "$email_rate" "$big_customers" "$searches" "$(nproc)" \
+  "$server_bin (built $(date -u -r "$server_bin" '+%Y-%m-%d %H:%M UTC'))" <<'PY'
 import sys, time
-results_file, out, commit, mode, load_s, rate_s, email_s, email_rate, big, searches, cores = sys.argv[1:]
+results_file, out, commit, mode, load_s, rate_s, email_s, email_rate, big, searches, cores, server = sys.argv[1:]
 r = {}
 for line in open(results_file):
     key, _, value = line.strip().partition("=")
@@ -482,17 +496,25 @@ if have("P5_big_p95_ms", "P5_small_p95_ms"):
 else:
     add("P5", "customer search p95", None, None, None, "≤ 1.5×", None)
 # P6
-for key, figure, limit in (("P6_idle_kb", "server RSS idle (after set-up)", 40),
-                           ("P6_loaded_kb", "server RSS at the end of P1's load", 100)):
-    if have(key):
-        mb = num(key) / 1024
-        add("P6", figure, f"{mb:.1f} MiB", None, None, f"≤ {limit} MB", mb <= limit)
-    else:
-        add("P6", figure, None, None, None, f"≤ {limit} MB", None)
+if have("P6_start_kb", "P6_idle_kb"):
+    start, idle = num("P6_start_kb") / 1024, num("P6_idle_kb") / 1024
+    add("P6", "server RSS idle: just started · after set-up", f"{start:.1f} MiB · {idle:.1f} MiB", None, None,
+        "≤ 40 MB", max(start, idle) <= 40)
+else:
+    add("P6", "server RSS idle", None, None, None, "≤ 40 MB", None)
+if have("P6_loaded_kb"):
+    mb = num("P6_loaded_kb") / 1024
+    add("P6", "server RSS at the end of P1's load", f"{mb:.1f} MiB", None, None, "≤ 100 MB", mb <= 100)
+else:
+    add("P6", "server RSS at the end of P1's load", None, None, None, "≤ 100 MB", None)
 # P7
 if have("P7_p99_ms"):
+    unsent = int(num("P7_unsent") or 0)
+    bound = "≥ " if unsent else ""
+    note = f"; {unsent} still unsent at the end of the wait" if unsent else ""
     add("P7", f"card request email queued → accepted by SMTP, p99, {email_rate}/s for {email_s} s",
-        f"{num('P7_p99_ms') / 1000:.2f} s", f"p50 {num('P7_p50_ms') / 1000:.2f} s, max {num('P7_max_ms') / 1000:.2f} s",
+        f"{bound}{num('P7_p99_ms') / 1000:.2f} s",
+        f"p50 {bound}{num('P7_p50_ms') / 1000:.2f} s, max {bound}{num('P7_max_ms') / 1000:.2f} s{note}",
         None, "≤ 1 s", num("P7_p99_ms") <= 1000)
 else:
     add("P7", "card request email queued → sent, p99", None, None, None, "≤ 1 s", None)
@@ -510,6 +532,7 @@ for c in ("1", "16"):
 header = ("id", "figure", "measured", "baseline (same run)", "ratio", "target", "verdict")
 lines = [
     f"make bench — {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, commit {commit}, {cores} cores, {mode}",
+    f"server: {server}",
     f"wrk {load_s} s per figure; fixed rates {rate_s} s; {int(searches)} searches per merchant",
     "",
     "| " + " | ".join(header) + " |",
