@@ -19,7 +19,7 @@ help:
 	@echo "make run     build, then run maildev and the server in demo mode on http://127.0.0.1:3000"
 	@echo "make test    fmt, clippy, WASM dependency check, cargo tests (SQLite, and Postgres if TEST_DATABASE_URL), release build, Playwright"
 	@echo "make e2e     build, then the Playwright suite only"
-	@echo "make bench   sizes of the WASM and JS in target/site/pkg, raw and compressed"
+	@echo "make bench   build, then eight performance figures against baselines of the same run (target/bench/latest.md)"
 	@echo "make soak    SOAK_MINUTES (default 30) of every flow at half the measured maximum; prints 5xx, email lag p99, RSS"
 	@echo "make stripe-check  the payments flow against real Stripe test mode (needs STRIPE_TEST_SECRET_KEY)"
 
@@ -59,11 +59,13 @@ test: tools
 	scripts/precompress.sh
 	cd end2end && npx playwright test
 	cd end2end && SOAK_MINUTES=2 npx playwright test -c playwright.soak.config.ts --reporter=line
+	BENCH_SMOKE=1 scripts/bench.sh
 
 e2e: build
 	cd end2end && npx playwright test
 
-bench:
+# Issue 13's figures P1–P8 on the release build; BENCH_SMOKE=1 is the short run in `make test`.
+bench: build
 	@scripts/bench.sh
 
 # RELIABILITY R20 against the release build. `make test` runs it for 2 minutes.

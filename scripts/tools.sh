@@ -57,3 +57,10 @@ if ! command -v brotli >/dev/null; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq brotli
 fi
+
+# Debian's wrk: `make bench`'s load for throughput figures (fixed-rate figures use end2end/bench/rate.mjs).
+if ! command -v wrk >/dev/null; then
+  say "installing Debian's wrk"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk
+fi

@@ -1,11 +1,15 @@
 import type { Page } from '@playwright/test';
+import { writeFileSync } from 'node:fs';
 import { expect, test } from '../tests/fixtures';
+import { App } from '../tests/pages/app';
 import { PayPage } from '../tests/pages/pay';
 import { ProfilePage } from '../tests/pages/profile';
 import { baseURL } from '../ports';
 
 // What a browser downloads of our own WASM and JS for a page: bytes on the wire (as the server
-// compresses them) and decoded. Stripe.js and its frames are not ours and are left out.
+// compresses them: brotli, Chromium accepts it) and decoded. Stripe.js and its frames are not
+// ours and are left out. With BENCH_WEIGHT_JSON set, the totals are also written there as JSON
+// for `make bench` (row P2).
 
 interface Weight {
   files: { name: string; transferred: number; decoded: number }[];
@@ -28,17 +32,18 @@ function record(page: Page): Weight {
   return weight;
 }
 
+const total = (weight: Weight, key: 'transferred' | 'decoded') =>
+  weight.files.reduce((sum, file) => sum + file[key], 0);
+
 function report(label: string, weight: Weight): void {
-  const total = (key: 'transferred' | 'decoded') =>
-    weight.files.reduce((sum, file) => sum + file[key], 0);
   console.log(`\n${label}`);
   for (const file of weight.files) {
     console.log(`  ${file.name.padEnd(72)} ${String(file.transferred).padStart(9)} ${String(file.decoded).padStart(9)}`);
   }
-  console.log(`  ${'total (transferred, decoded)'.padEnd(72)} ${String(total('transferred')).padStart(9)} ${String(total('decoded')).padStart(9)}`);
+  console.log(`  ${'total (transferred, decoded)'.padEnd(72)} ${String(total(weight, 'transferred')).padStart(9)} ${String(total(weight, 'decoded')).padStart(9)}`);
 }
 
-test('bytes of our WASM and JS: the card page, and the merchant profile for comparison', async ({
+test('bytes of our WASM and JS: the card page, the first merchant page after sign-in, a profile', async ({
   page,
   browser,
   merchant,
@@ -62,9 +67,33 @@ test('bytes of our WASM and JS: the card page, and the merchant profile for comp
   await expect(pay.saveCardButton).toBeEnabled();
   await pay.page.waitForLoadState('networkidle');
 
+  // Signing in from a cold browser: the sign-in page, then the first merchant page (Customers).
+  const signInContext = await browser.newContext();
+  const signIn = new App(await signInContext.newPage());
+  const signInWeight = record(signIn.page);
+  await signIn.goto('/sign-in');
+  await signIn.submitSignIn(merchant.email, merchant.password);
+  await signIn.expectSignedIn(merchant);
+  await signIn.page.waitForLoadState('networkidle');
+
   report('Card page /pay (customer, cold cache):', cardWeight);
+  report('Sign-in and the first merchant page, Customers (cold cache):', signInWeight);
   report('Customer profile (merchant, cold cache):', profileWeight);
   expect(cardWeight.files.length).toBeGreaterThan(0);
+  expect(signInWeight.files.length).toBeGreaterThan(0);
+  const out = process.env.BENCH_WEIGHT_JSON;
+  if (out) {
+    const summary = (weight: Weight) => ({
+      transferred: total(weight, 'transferred'),
+      decoded: total(weight, 'decoded'),
+      files: weight.files,
+    });
+    writeFileSync(
+      out,
+      JSON.stringify({ pay: summary(cardWeight), signIn: summary(signInWeight), profile: summary(profileWeight) }, null, 2),
+    );
+  }
   await context.close();
   await profileContext.close();
+  await signInContext.close();
 });
