@@ -2,8 +2,9 @@
 # `make bench` (issue 13): eight performance figures of the release build, each against a baseline
 # measured in the same run, printed as one table and written to target/bench/latest.md.
 #
-# Starts maildev and the release server (demo mode, a fresh SQLite file under target/bench/, the
-# in-process Stripe emulator, no demo data) on ports of its own (app 3200, SMTP 1027, mailbox 1082,
+# Starts maildev, the Stripe emulator (`server stripe-emulator`, a process of its own so P6 is the
+# server's memory alone) and the release server (demo mode, a fresh SQLite file under
+# target/bench/, no demo data) on ports of its own (app 3200, SMTP 1027, mailbox 1082,
 # emulator 12113: `make run` and the browser tests can run meanwhile), sets up merchants,
 # customers and a card link over HTTP as a browser would, measures, and stops everything it
 # started. Load comes from Debian's wrk (throughput) and end2end/bench/rate.mjs (fixed rates,
@@ -105,13 +106,17 @@ server_env=(
   LEPTOS_SITE_ROOT="$site_root"
   RUST_LOG=warn
 )
+emulator_url=http://127.0.0.1:$emulator_port
 
 say "starting maildev (SMTP $smtp_port, mailbox $mailbox_port) and the server ($app)"
 "$maildev_bin" --smtp "$smtp_port" --web "$mailbox_port" --ip 127.0.0.1 --web-ip 127.0.0.1 \
   >"$out/maildev.log" 2>&1 &
 pids+=("$!")
 wait_for "$mailbox/api/healthz" 30 "${pids[-1]}"
-env "${server_env[@]}" "$server_bin" >"$out/server.log" 2>&1 &
+env "${server_env[@]}" "$server_bin" stripe-emulator >"$out/emulator.log" 2>&1 &
+pids+=("$!")
+wait_for "$emulator_url/v3/" 30 "${pids[-1]}"
+env "${server_env[@]}" APP__STRIPE__EMULATOR_URL="$emulator_url" "$server_bin" >"$out/server.log" 2>&1 &
 server_pid=$!
 pids+=("$server_pid")
 wait_for "$app/health" 120 "$server_pid"

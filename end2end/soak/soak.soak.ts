@@ -56,6 +56,7 @@ class MailWatch {
       while (this.running) {
         const response = await this.api.get(`${mailboxURL}/api/email`);
         const messages = (await response.json()) as { id: string; to: { address: string }[]; text: string }[];
+        const taken: Promise<unknown>[] = [];
         for (const message of messages) {
           const to = message.to?.[0]?.address?.toLowerCase() ?? '';
           const waiter = this.waiting.get(to);
@@ -65,9 +66,12 @@ class MailWatch {
           } else {
             this.arrived.set(to, message.text);
           }
-          await this.api.delete(`${mailboxURL}/api/email/${message.id}`);
+          taken.push(this.api.delete(`${mailboxURL}/api/email/${message.id}`));
         }
-        await new Promise((resolve) => setTimeout(resolve, 100));
+        // Deleted all at once: one by one, the poller itself fell behind a busy mailbox (the
+        // server had sent every email within seconds while flows waited minutes for theirs).
+        await Promise.all(taken);
+        if (messages.length === 0) await new Promise((resolve) => setTimeout(resolve, 100));
       }
     })();
   }

@@ -3,7 +3,7 @@ use std::process::ExitCode;
 use app::config::{Config, Mode};
 use server::startup::Application;
 
-/// See the workspace Cargo.toml: RSS stays flat under a long load (`make soak`).
+/// See the workspace Cargo.toml: RSS levels off under a long load (`make soak`).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -8,6 +8,7 @@ use sea_orm::{
     ColumnTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     Select,
 };
+use sea_orm::{ConnectionTrait, Statement, Value};
 
 use super::dto::{CustomerDetail, CustomerPage, CustomerSummary, full_name};
 use super::service::find_model;
@@ -107,63 +108,113 @@ fn like_contains(term: &str) -> LikeExpr {
     LikeExpr::new(format!("%{escaped}%")).escape('\\')
 }
 
-/// The customers whose `search_text` contains `query` (or, for a phone-like query, its digits).
-///
-/// The exact test is a `LIKE '%…%'` on the customer row. On SQLite the trigram index of migration
-/// 0014 (`customers_search`) first narrows the rows to those sharing the term's trigrams, so a
-/// rare name is found without reading every customer; on Postgres the GIN trigram index serves
-/// the `LIKE` itself.
-fn search_condition(query: &str, backend: DbBackend) -> Option<Condition> {
+/// What a search looks for: the term, and for a phone-like term its digits too ("555 0109" finds
+/// "+1 (555) 010-9999").
+fn search_terms(query: &str) -> Vec<String> {
     let term = query.trim().to_lowercase();
     if term.is_empty() {
-        return None;
+        return Vec::new();
     }
-    let mut terms = vec![term.clone()];
-    // "555 0109" should find "+1 (555) 010-9999": compare digits when the term looks like a phone.
     let digits: String = term.chars().filter(char::is_ascii_digit).collect();
     let phone_like = term
         .chars()
         .all(|c| c.is_ascii_digit() || " +-().".contains(c));
-    if phone_like && digits.len() >= 3 && digits != term {
+    let mut terms = vec![term];
+    if phone_like && digits.len() >= 3 && digits != terms[0] {
         terms.push(digits);
     }
-    let mut any = Condition::any();
-    for term in &terms {
-        any = any.add(customer::Column::SearchText.like(like_contains(term)));
-    }
-    let mut condition = Condition::all().add(any);
-    if backend == DbBackend::Sqlite
-        && let Some(candidates) = trigram_candidates(&terms)
-    {
-        condition = condition.add(candidates);
-    }
-    Some(condition)
+    terms
 }
 
-/// SQLite: the rows the FTS5 trigram index finds for any of `terms`, or `None` when it cannot
-/// help. A term under three characters has no trigram, and `LIKE … ESCAPE` (a term with `%`, `_`
-/// or `\`) is not passed to the index: both would scan it whole, slower than the table.
-fn trigram_candidates(terms: &[String]) -> Option<Condition> {
-    let indexable = |term: &String| term.chars().count() >= 3 && !term.contains(['%', '_', '\\']);
-    if !terms.iter().all(indexable) {
-        return None;
+/// The exact test: `search_text` contains one of the terms.
+fn contains_any(terms: &[String]) -> Condition {
+    terms.iter().fold(Condition::any(), |any, term| {
+        any.add(customer::Column::SearchText.like(like_contains(term)))
+    })
+}
+
+/// SQLite: the FTS5 trigram index of migration 0014 can serve the terms — each has a trigram
+/// (three characters or more) and no `%`, `_` or `\` (`LIKE … ESCAPE` is not passed to the index).
+fn indexable(terms: &[String]) -> bool {
+    !terms.is_empty()
+        && terms
+            .iter()
+            .all(|term| term.chars().count() >= 3 && !term.contains(['%', '_', '\\']))
+}
+
+/// Rows of every merchant the trigram index finds for the terms, up to `limit` (the probe).
+const CANDIDATES_SQL: &str = "SELECT rowid FROM customers_search WHERE search_text LIKE ?";
+
+/// How many candidates the index may give before reading them one by one costs more than
+/// walking the merchant's list in order until a page is full (a common term fills it early).
+const MAX_CANDIDATES: u64 = 2_000;
+
+/// How to find the customers of one search.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SearchPlan {
+    /// Walk the merchant's customers in list order, testing each (Postgres: its GIN trigram index
+    /// serves the `LIKE` itself; SQLite: a common or short term).
+    Walk,
+    /// SQLite, a rare term: the rows the trigram index finds, fetched by rowid and checked.
+    Candidates,
+}
+
+impl SearchPlan {
+    /// Asks the SQLite trigram index how many rows (of every merchant) the terms match, up to
+    /// [`MAX_CANDIDATES`]: few → [`SearchPlan::Candidates`].
+    pub async fn choose(db: &DatabaseConnection, query: &str) -> Result<Self, AppError> {
+        let terms = search_terms(query);
+        if db.get_database_backend() != DbBackend::Sqlite || !indexable(&terms) {
+            return Ok(Self::Walk);
+        }
+        let union = vec![CANDIDATES_SQL; terms.len()].join(" UNION ");
+        let probe = Statement::from_sql_and_values(
+            DbBackend::Sqlite,
+            format!("SELECT COUNT(*) AS n FROM ({union} LIMIT {MAX_CANDIDATES})"),
+            terms.iter().map(|term| Value::from(format!("%{term}%"))),
+        );
+        let found = db
+            .query_one_raw(probe)
+            .await?
+            .map(|row| row.try_get::<i64>("", "n"))
+            .transpose()?
+            .unwrap_or(0);
+        Ok(if found < MAX_CANDIDATES as i64 {
+            Self::Candidates
+        } else {
+            Self::Walk
+        })
     }
-    let mut candidates = Condition::any();
-    for term in terms {
-        candidates = candidates.add(Expr::cust_with_values(
-            "customers.rowid IN (SELECT rowid FROM customers_search WHERE search_text LIKE ?)",
-            [format!("%{term}%")],
-        ));
-    }
-    Some(candidates)
 }
 
 /// The merchant's customers that `query` finds (all of them for an empty query), unordered.
-pub fn matching(merchant_id: &str, query: &str, backend: DbBackend) -> Select<customer::Entity> {
-    let select = customer::Entity::find().filter(customer::Column::MerchantId.eq(merchant_id));
-    match search_condition(query, backend) {
-        Some(condition) => select.filter(condition),
-        None => select,
+pub fn matching(merchant_id: &str, query: &str, plan: SearchPlan) -> Select<customer::Entity> {
+    let terms = search_terms(query);
+    let select = customer::Entity::find();
+    if terms.is_empty() {
+        return select.filter(customer::Column::MerchantId.eq(merchant_id));
+    }
+    match plan {
+        SearchPlan::Walk => select
+            .filter(customer::Column::MerchantId.eq(merchant_id))
+            .filter(contains_any(&terms)),
+        SearchPlan::Candidates => {
+            let candidates = terms.iter().fold(Condition::any(), |any, term| {
+                any.add(Expr::cust_with_values(
+                    format!("customers.rowid IN ({CANDIDATES_SQL})"),
+                    [format!("%{term}%")],
+                ))
+            });
+            // `+`: not through the merchant's index, which would walk all of its customers;
+            // the few candidates are read by rowid and the merchant checked on each.
+            select
+                .filter(Expr::cust_with_values(
+                    "+customers.merchant_id = ?",
+                    [merchant_id.to_owned()],
+                ))
+                .filter(candidates)
+                .filter(contains_any(&terms))
+        }
     }
 }
 
@@ -176,7 +227,8 @@ pub async fn list(
     if query.chars().count() > 100 {
         return Err(AppError::field("q", "Search for at most 100 characters."));
     }
-    let mut select = matching(merchant_id, query, db.get_database_backend());
+    let plan = SearchPlan::choose(db, query).await?;
+    let mut select = matching(merchant_id, query, plan);
     let backwards = matches!(page, PageRequest::Before(_));
     select = match &page {
         PageRequest::First => select,
