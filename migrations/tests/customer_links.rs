@@ -3,25 +3,12 @@
 //! table back, rows included.
 #![allow(clippy::expect_used)]
 
+mod support;
+
 use migrations::{Migrator, MigratorTrait};
-use sea_orm_migration::sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, Statement,
-};
+use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 
-const BEFORE_CUSTOMER_LINKS: u32 = 7;
-
-async fn database(dir: &tempfile::TempDir) -> DatabaseConnection {
-    let url = format!("sqlite://{}/links.db?mode=rwc", dir.path().display());
-    // One connection, so the pragma below holds for every statement: the rows inserted here
-    // stand alone, without the merchants and customers their foreign keys name.
-    let mut options = ConnectOptions::new(url);
-    options.max_connections(1).min_connections(1);
-    let db = Database::connect(options).await.expect("connect");
-    db.execute_unprepared("PRAGMA foreign_keys = OFF")
-        .await
-        .expect("pragma");
-    db
-}
+const MIGRATION: &str = "m20261130_000008_customer_links";
 
 async fn insert_link(db: &DatabaseConnection, id: &str, status: &str, charge_id: Option<&str>) {
     let charge = charge_id.map_or("NULL".to_owned(), |c| format!("'{c}'"));
@@ -51,10 +38,7 @@ async fn rows(db: &DatabaseConnection, sql: &str) -> Vec<Vec<String>> {
 #[tokio::test]
 async fn both_kinds_of_link_migrate_with_their_purpose_and_nothing_is_lost() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let db = database(&dir).await;
-    Migrator::up(&db, Some(BEFORE_CUSTOMER_LINKS))
-        .await
-        .expect("migrations up to 0007");
+    let db = support::database_before(&dir, MIGRATION).await;
     insert_link(&db, "card-request", "completed", None).await;
     insert_link(&db, "confirm-payment", "pending", Some("ch1")).await;
 

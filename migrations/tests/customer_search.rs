@@ -2,25 +2,12 @@
 //! customer, follows inserts, edits and deletes, and `down` removes it.
 #![allow(clippy::expect_used)]
 
+mod support;
+
 use migrations::{Migrator, MigratorTrait};
-use sea_orm_migration::sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, Statement,
-};
+use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 
 const SEARCH: &str = "m20261130_000014_customer_search";
-
-async fn database(dir: &tempfile::TempDir) -> DatabaseConnection {
-    let url = format!("sqlite://{}/search.db?mode=rwc", dir.path().display());
-    // One connection, so the pragma holds for every statement: the customers stand alone,
-    // without the merchant their foreign key names.
-    let mut options = ConnectOptions::new(url);
-    options.max_connections(1).min_connections(1);
-    let db = Database::connect(options).await.expect("connect");
-    db.execute_unprepared("PRAGMA foreign_keys = OFF")
-        .await
-        .expect("pragma");
-    db
-}
 
 async fn insert_customer(db: &DatabaseConnection, id: &str, search_text: &str) {
     db.execute_unprepared(&format!(
@@ -52,14 +39,7 @@ async fn found(db: &DatabaseConnection, term: &str) -> Vec<String> {
 #[tokio::test]
 async fn the_index_holds_existing_customers_and_follows_every_change() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let db = database(&dir).await;
-    let before = Migrator::migrations()
-        .iter()
-        .position(|m| m.name() == SEARCH)
-        .expect("the migration is listed");
-    Migrator::up(&db, Some(u32::try_from(before).expect("a few migrations")))
-        .await
-        .expect("migrations before 0014");
+    let db = support::database_before(&dir, SEARCH).await;
     insert_customer(&db, "c-ada", "ada lovelace ada@example.com").await;
     insert_customer(&db, "c-grace", "grace hopper grace@navy.example").await;
 

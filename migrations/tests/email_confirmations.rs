@@ -3,25 +3,12 @@
 //! token can match their rows; `down` removes the table.
 #![allow(clippy::expect_used)]
 
+mod support;
+
 use migrations::{Migrator, MigratorTrait};
-use sea_orm_migration::sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, Statement,
-};
+use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 
 const CONFIRMATIONS: &str = "m20261130_000013_email_confirmations";
-
-async fn database(dir: &tempfile::TempDir) -> DatabaseConnection {
-    let url = format!("sqlite://{}/confirm.db?mode=rwc", dir.path().display());
-    // One connection, so the pragma holds for every statement: the staff stand alone, without
-    // the merchant their foreign key names.
-    let mut options = ConnectOptions::new(url);
-    options.max_connections(1).min_connections(1);
-    let db = Database::connect(options).await.expect("connect");
-    db.execute_unprepared("PRAGMA foreign_keys = OFF")
-        .await
-        .expect("pragma");
-    db
-}
 
 async fn insert_staff(db: &DatabaseConnection, id: &str, role: &str) {
     db.execute_unprepared(&format!(
@@ -36,14 +23,7 @@ async fn insert_staff(db: &DatabaseConnection, id: &str, role: &str) {
 #[tokio::test]
 async fn owners_before_the_migration_are_confirmed_and_down_drops_the_table() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let db = database(&dir).await;
-    let before = Migrator::migrations()
-        .iter()
-        .position(|m| m.name() == CONFIRMATIONS)
-        .expect("the migration is listed");
-    Migrator::up(&db, Some(u32::try_from(before).expect("a few migrations")))
-        .await
-        .expect("migrations before 0013");
+    let db = support::database_before(&dir, CONFIRMATIONS).await;
     insert_staff(&db, "owner", "owner").await;
     insert_staff(&db, "clerk", "staff").await;
 

@@ -3,24 +3,12 @@
 //! unknown (NULL). `down` removes the columns and keeps the rows.
 #![allow(clippy::expect_used)]
 
+mod support;
+
 use migrations::{Migrator, MigratorTrait};
-use sea_orm_migration::sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, Statement,
-};
+use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 
-const BEFORE_ACCOUNT_SCOPE: u32 = 8;
-
-async fn database(dir: &tempfile::TempDir) -> DatabaseConnection {
-    let url = format!("sqlite://{}/scope.db?mode=rwc", dir.path().display());
-    // One connection, so the pragma holds for every statement: the rows below stand alone.
-    let mut options = ConnectOptions::new(url);
-    options.max_connections(1).min_connections(1);
-    let db = Database::connect(options).await.expect("connect");
-    db.execute_unprepared("PRAGMA foreign_keys = OFF")
-        .await
-        .expect("pragma");
-    db
-}
+const MIGRATION: &str = "m20261130_000009_stripe_account_scope";
 
 async fn exec(db: &DatabaseConnection, sql: &str) {
     db.execute_unprepared(sql).await.expect(sql);
@@ -79,10 +67,7 @@ async fn card(db: &DatabaseConnection, id: &str, merchant: &str) {
 #[tokio::test]
 async fn saved_stripe_ids_get_the_account_of_their_merchants_connection() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let db = database(&dir).await;
-    Migrator::up(&db, Some(BEFORE_ACCOUNT_SCOPE))
-        .await
-        .expect("migrations up to 0008");
+    let db = support::database_before(&dir, MIGRATION).await;
     exec(
         &db,
         "INSERT INTO stripe_connections (merchant_id, account_id, publishable_key, \

@@ -2,25 +2,12 @@
 //! claim; `down` gives the old table back, rows included.
 #![allow(clippy::expect_used)]
 
+mod support;
+
 use migrations::{Migrator, MigratorTrait};
-use sea_orm_migration::sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, Statement,
-};
+use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 
 const CLAIMS: &str = "m20261130_000010_stripe_event_claims";
-
-async fn database(dir: &tempfile::TempDir) -> DatabaseConnection {
-    let url = format!("sqlite://{}/events.db?mode=rwc", dir.path().display());
-    // One connection, so the pragma holds for every statement: the events stand alone, without
-    // the merchant their foreign key names.
-    let mut options = ConnectOptions::new(url);
-    options.max_connections(1).min_connections(1);
-    let db = Database::connect(options).await.expect("connect");
-    db.execute_unprepared("PRAGMA foreign_keys = OFF")
-        .await
-        .expect("pragma");
-    db
-}
 
 async fn insert_event(db: &DatabaseConnection, id: &str, processed_at: &str) {
     db.execute_unprepared(&format!(
@@ -44,14 +31,7 @@ async fn rows(db: &DatabaseConnection, sql: &str) -> Vec<[Option<String>; 3]> {
 #[tokio::test]
 async fn stored_events_keep_their_state_without_a_claim_and_down_restores_the_table() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let db = database(&dir).await;
-    let before = Migrator::migrations()
-        .iter()
-        .position(|m| m.name() == CLAIMS)
-        .expect("the migration is listed");
-    Migrator::up(&db, Some(u32::try_from(before).expect("a few migrations")))
-        .await
-        .expect("migrations before 0010");
+    let db = support::database_before(&dir, CLAIMS).await;
     insert_event(&db, "processed", "'2026-11-30T10:00:01Z'").await;
     insert_event(&db, "unprocessed", "NULL").await;
 

@@ -205,6 +205,28 @@ async fn search_follows_every_edit_of_a_customer() {
     }
 }
 
+/// The plan the database makes for `statement`, one step a line: `explain` is its own prefix,
+/// `column` where it puts each step.
+async fn plan_of(
+    conn: &impl ConnectionTrait,
+    statement: Statement,
+    explain: &str,
+    column: &str,
+) -> String {
+    let rows = conn
+        .query_all_raw(Statement::from_sql_and_values(
+            statement.db_backend,
+            format!("{explain} {}", statement.sql),
+            statement.values.map(|values| values.0).unwrap_or_default(),
+        ))
+        .await
+        .unwrap();
+    rows.iter()
+        .map(|row| row.try_get_by::<String, _>(column).unwrap())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// Migration 0014: a search for part of a name is served by a trigram index on both databases,
 /// not by reading every customer of the merchant. On SQLite a rare term is looked up in the
 /// index and a common one walks the list (which fills a page early); on Postgres the GIN index
@@ -245,19 +267,7 @@ async fn a_substring_search_is_served_by_the_trigram_index() {
         DbBackend::Sqlite => {
             let statement =
                 matching(&merchant.id, "quennell", SearchPlan::Candidates).build(backend);
-            let rows = app
-                .db
-                .query_all_raw(Statement::from_sql_and_values(
-                    backend,
-                    format!("EXPLAIN QUERY PLAN {}", statement.sql),
-                    statement.values.map(|values| values.0).unwrap_or_default(),
-                ))
-                .await
-                .unwrap();
-            rows.iter()
-                .map(|row| row.try_get_by::<String, _>("detail").unwrap())
-                .collect::<Vec<_>>()
-                .join("\n")
+            plan_of(&app.db, statement, "EXPLAIN QUERY PLAN", "detail").await
         }
         _ => {
             // Postgres picks the merchant's index or the trigram one from its statistics; what
@@ -270,18 +280,7 @@ async fn a_substring_search_is_served_by_the_trigram_index() {
             let statement = customer::Entity::find()
                 .filter(customer::Column::SearchText.like("%quennell%"))
                 .build(backend);
-            let rows = transaction
-                .query_all_raw(Statement::from_sql_and_values(
-                    backend,
-                    format!("EXPLAIN {}", statement.sql),
-                    statement.values.map(|values| values.0).unwrap_or_default(),
-                ))
-                .await
-                .unwrap();
-            rows.iter()
-                .map(|row| row.try_get_by::<String, _>("QUERY PLAN").unwrap())
-                .collect::<Vec<_>>()
-                .join("\n")
+            plan_of(&transaction, statement, "EXPLAIN", "QUERY PLAN").await
         }
     };
     let uses_index = match backend {
