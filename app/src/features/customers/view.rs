@@ -142,7 +142,7 @@ fn indexable(terms: &[String]) -> bool {
             .all(|term| term.chars().count() >= 3 && !term.contains(['%', '_', '\\']))
 }
 
-/// Rows of every merchant the trigram index finds for the terms, up to `limit` (the probe).
+/// The rows (of every merchant) the trigram index finds for one term.
 const CANDIDATES_SQL: &str = "SELECT rowid FROM customers_search WHERE search_text LIKE ?";
 
 /// How many candidates the index may give before reading them one by one costs more than
