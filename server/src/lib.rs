@@ -1,6 +1,7 @@
 //! The axum server: configuration, start-up, Leptos routes, health, and security middleware.
 
 pub mod card_links;
+pub mod emulator;
 pub mod health;
 pub mod live_events;
 pub mod precompressed;

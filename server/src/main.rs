@@ -77,7 +77,7 @@ async fn run_command(command: &str, args: &[String], config: &Config) -> ExitCod
                 }
             }
         }
-        ("stripe-emulator", []) => match server::startup::run_emulator_alone(config).await {
+        ("stripe-emulator", []) => match server::emulator::run_emulator_alone(config).await {
             Ok(()) => ExitCode::SUCCESS,
             Err(err) => {
                 eprintln!("stripe-emulator: {err}");

@@ -23,13 +23,14 @@ use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, TransactionTrait,
 };
 use secrecy::{ExposeSecret, SecretString};
-use stripe_emulator::{Emulator, EmulatorConfig};
+use stripe_emulator::Emulator;
 use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::emulator;
 use crate::seed::{self, DemoLogin};
 
 pub type StartupError = Box<dyn std::error::Error + Send + Sync>;
@@ -63,10 +64,10 @@ impl Application {
             Some(app::live::postgres::Bridge::connect(&db, &config.database.url).await?)
         };
         let secrets = secret_box(&config)?;
-        let emulator = start_emulator(&config).await?;
+        let emulator = emulator::start_in_process(&config).await?;
         let emulator_base = match &emulator {
             Some(emulator) => Some(emulator.base_url()),
-            None => external_emulator(&config),
+            None => emulator::external(&config),
         };
         let listener = TcpListener::bind((config.server.host.as_str(), config.server.port)).await?;
         let address = listener.local_addr()?;
@@ -165,47 +166,6 @@ impl Application {
     }
 }
 
-/// The emulator of `server stripe-emulator`, when demo mode is configured to use it.
-fn external_emulator(config: &Config) -> Option<String> {
-    (config.mode == Mode::Demo && config.stripe.emulator)
-        .then(|| config.stripe.external_emulator())
-        .flatten()
-        .map(|url| url.trim_end_matches('/').to_owned())
-}
-
-/// The emulator on `stripe.emulator_port` (0 in tests), keeping its state in
-/// `stripe.emulator_state_file` when one is set.
-fn emulator_config(config: &Config) -> EmulatorConfig {
-    let bind = SocketAddr::from(([127, 0, 0, 1], config.stripe.emulator_port));
-    let emulator_config = EmulatorConfig::in_memory(bind);
-    match config.stripe.emulator_state_file() {
-        Some(path) => emulator_config.with_state_file(path),
-        None => emulator_config,
-    }
-}
-
-/// Runs the Stripe emulator alone (`server stripe-emulator`) on `stripe.emulator_port`, with
-/// `stripe.emulator_state_file`, until Ctrl-C / SIGTERM: what a demo server started with
-/// `stripe.emulator_url` talks to.
-pub async fn run_emulator_alone(config: &Config) -> Result<(), StartupError> {
-    let emulator = Emulator::start(emulator_config(config)).await?;
-    println!("Stripe emulator listening on {}", emulator.base_url());
-    shutdown_signal().await;
-    drop(emulator);
-    Ok(())
-}
-
-/// The Stripe emulator runs in demo mode only (config validation keeps it out of production),
-/// in this process unless one running elsewhere is configured (`stripe.emulator_url`).
-async fn start_emulator(config: &Config) -> Result<Option<Emulator>, StartupError> {
-    if config.mode != Mode::Demo || !config.stripe.emulator || external_emulator(config).is_some() {
-        return Ok(None);
-    }
-    let emulator = Emulator::start(emulator_config(config)).await?;
-    tracing::info!(base_url = %emulator.base_url(), "Stripe emulator started");
-    Ok(Some(emulator))
-}
-
 /// The master key from configuration; in demo mode without one, a key kept in a local file so a
 /// restart can still open what it sealed.
 fn secret_box(config: &Config) -> Result<SecretBox, StartupError> {
@@ -236,7 +196,7 @@ fn demo_key(path: &std::path::Path) -> Result<SecretString, StartupError> {
     Ok(SecretString::from(key))
 }
 
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };
