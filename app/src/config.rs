@@ -65,6 +65,12 @@ pub struct ServerConfig {
     /// limits; empty: the socket peer is the client and those headers are ignored.
     #[serde(default)]
     pub trusted_proxies: TrustedProxies,
+    /// A connection that starts no request for this long (an idle keep-alive, or a client that
+    /// never finishes its headers) is closed, so idle and slow clients cannot pile up sockets and
+    /// memory.
+    pub idle_timeout_ms: u64,
+    /// Connections served at once; the next ones wait in the kernel's accept queue.
+    pub max_connections: usize,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -240,6 +246,8 @@ impl Config {
             .set_default("server.port", 3000)?
             .set_default("server.request_timeout_ms", 90_000)?
             .set_default("server.trusted_proxies", "")?
+            .set_default("server.idle_timeout_ms", 30_000)?
+            .set_default("server.max_connections", 2_048)?
             .set_default("database.url", "sqlite://data/app.db?mode=rwc")?
             .set_default("database.max_connections", 10)?
             .set_default("smtp.url", "smtp://127.0.0.1:1025")?
@@ -292,6 +300,9 @@ impl Config {
         }
         if self.base_url.path() != "/" || self.base_url.query().is_some() {
             return invalid("base_url must not have a path or query");
+        }
+        if self.server.idle_timeout_ms == 0 || self.server.max_connections == 0 {
+            return invalid("server.idle_timeout_ms and server.max_connections must be above 0");
         }
         let db = self.database.url.expose_secret();
         if !(db.starts_with("sqlite:")

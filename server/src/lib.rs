@@ -8,6 +8,7 @@ pub mod precompressed;
 pub mod request_timeout;
 pub mod security;
 pub mod seed;
+pub mod serve;
 pub mod startup;
 pub mod telemetry;
 pub mod webhooks;

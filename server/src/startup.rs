@@ -13,7 +13,6 @@ use app::state::AppState;
 use app::{App, shell};
 use axum::Router;
 use axum::routing::get;
-use axum::serve::ListenerExt;
 use leptos::config::{Env, LeptosOptions};
 use leptos::prelude::provide_context;
 use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
@@ -31,6 +30,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::emulator;
+use crate::serve::{ConnectionLimits, serve};
 use crate::seed::{self, DemoLogin};
 
 pub type StartupError = Box<dyn std::error::Error + Send + Sync>;
@@ -149,20 +149,11 @@ impl Application {
                 .map_err(std::io::Error::other)?;
             spawn_worker(self.state.db.clone(), Arc::new(mailer), shutdown_signal());
         }
-        // Without TCP_NODELAY a response written in two pieces (head, then body: every static
-        // file) waits for the client's delayed ACK, about 40 ms a request on Linux.
-        let listener = self.listener.tap_io(|stream| {
-            if let Err(err) = stream.set_nodelay(true) {
-                tracing::warn!(%err, "could not set TCP_NODELAY on a connection");
-            }
-        });
-        axum::serve(
-            listener,
-            self.router
-                .into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown_signal())
-        .await
+        let limits = ConnectionLimits {
+            idle: Duration::from_millis(self.state.config.server.idle_timeout_ms),
+            max: self.state.config.server.max_connections,
+        };
+        serve(self.listener, self.router, limits, shutdown_signal()).await
     }
 }
 

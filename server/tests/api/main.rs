@@ -8,6 +8,7 @@ mod auth_load;
 mod bookings;
 mod card_requests;
 mod charges;
+mod connections;
 mod crash;
 mod customers;
 mod demo_restart;
