@@ -15,7 +15,7 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
 help:
 	@echo "make tools   install what is missing (wasm target, cargo-leptos, wasm-bindgen-cli, npm packages, chromium)"
-	@echo "make build   cargo leptos build --release --split (site in target/site, server in \$$CARGO_TARGET_DIR/release/server)"
+	@echo "make build   scripts/build.sh: the release server, the merchant app's WASM and the card page's (site in target/site, server in \$$CARGO_TARGET_DIR/release/server)"
 	@echo "make run     build, then run maildev and the server in demo mode on http://127.0.0.1:3000"
 	@echo "make test    fmt, clippy, WASM dependency check, cargo tests (SQLite, and Postgres if TEST_DATABASE_URL), release build, Playwright"
 	@echo "make e2e     build, then the Playwright suite only"
@@ -27,17 +27,17 @@ tools:
 	@scripts/tools.sh
 
 build: tools
-	cargo leptos build --release --split
-	scripts/precompress.sh
+	scripts/build.sh
 
 run: build
 	@scripts/run.sh
 
 clippy:
 	cargo clippy -p app --features ssr --all-targets -- -D warnings
+	cargo clippy -p app --features spa --target wasm32-unknown-unknown -- -D warnings
 	cargo clippy -p app --features hydrate --target wasm32-unknown-unknown -- -D warnings
 	cargo clippy -p server -p migrations -p stripe-emulator --all-targets -- -D warnings
-	cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
+	cargo clippy -p frontend -p pay --target wasm32-unknown-unknown -- -D warnings
 
 check-wasm-deps:
 	@scripts/check-wasm-deps.sh
@@ -55,8 +55,7 @@ test: tools
 	else \
 		echo "TEST_DATABASE_URL is not set: skipping the Postgres run of the API tests"; \
 	fi
-	cargo leptos build --release --split
-	scripts/precompress.sh
+	scripts/build.sh
 	cd end2end && npx playwright test
 	cd end2end && SOAK_MINUTES=2 npx playwright test -c playwright.soak.config.ts --reporter=line
 	BENCH_SMOKE=1 scripts/bench.sh

@@ -15,12 +15,25 @@ use crate::features::profile::components::CustomerProfilePage;
 use crate::features::settings::components::SettingsPage;
 use crate::ui::status::NotFoundPage;
 
-/// Name of the WASM/JS/CSS bundle cargo-leptos writes under `/pkg`.
+/// Name of the merchant app's WASM/JS/CSS bundle cargo-leptos writes under `/pkg`.
 pub const OUTPUT_NAME: &str = "cardonfile";
+/// Name of the customer's card page bundle under `/pkg` (the `pay` crate, built as a project of
+/// its own): it hydrates the page's one island and holds none of the merchant app.
+pub const PAY_OUTPUT_NAME: &str = "pay";
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
     crate::csp::set_document_headers();
+    // `/pay` is server-rendered with one island (the card form or the confirm button) and loads
+    // the small `pay` bundle in islands mode; every other page loads the merchant app and
+    // hydrates all of it.
+    let scripts = if is_card_page() {
+        let mut pay = options.clone();
+        pay.output_name = PAY_OUTPUT_NAME.into();
+        view! { <HydrationScripts options=pay islands=true/> }.into_any()
+    } else {
+        view! { <HydrationScripts options=options.clone()/> }.into_any()
+    };
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -29,14 +42,27 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
-                <AutoReload options=options.clone()/>
-                <HydrationScripts options/>
+                <AutoReload options/>
+                {scripts}
                 <MetaTags/>
             </head>
             <body>
                 <App/>
             </body>
         </html>
+    }
+}
+
+/// The request being rendered is the customer's card page (`/pay`; the emailed `/pay/<token>`
+/// only sets the cookie and redirects there).
+fn is_card_page() -> bool {
+    #[cfg(feature = "ssr")]
+    {
+        use_context::<http::request::Parts>().is_some_and(|parts| parts.uri.path() == "/pay")
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        false
     }
 }
 
@@ -47,9 +73,8 @@ pub fn App() -> impl IntoView {
     // Effects run only in the browser, after hydration: mark the document as interactive so
     // browser tests (and people reading the DOM) can tell a live page from server HTML.
     Effect::new(move |_| {
-        if let Some(body) = document().body() {
-            let _ = body.set_attribute("data-hydrated", "");
-        }
+        #[cfg(feature = "hydrate")]
+        crate::ui::hydration::mark_hydrated();
     });
     view! {
         <Stylesheet id="leptos" href=format!("/pkg/{OUTPUT_NAME}.css")/>

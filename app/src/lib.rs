@@ -1,6 +1,15 @@
 //! The merchant app and the customer-facing pages: Leptos components and server functions,
-//! compiled for the server (`ssr`) and for the browser (`hydrate`).
+//! compiled for the server (`ssr`) and for the browser: the merchant app (`spa`, a fully hydrated
+//! single-page app) and the card page's islands (`hydrate` alone, bundled by the `pay` crate).
 
+// The card page's view types nest deeply (page → panel → island); computing their layout needs
+// more than the default 128 levels.
+#![recursion_limit = "256"]
+
+// The document shell and the router: on the server, and in the merchant app's bundle (`spa`). The
+// card page's bundle (`hydrate` alone) leaves them out, and with them every merchant page: their
+// lazy routes are WASM exports, which a bundle keeps once it links them.
+#[cfg(any(feature = "ssr", feature = "spa"))]
 pub mod app;
 pub mod cards;
 pub mod domain;
@@ -35,4 +44,5 @@ pub mod stripe_js;
 #[cfg(feature = "ssr")]
 pub mod time;
 
+#[cfg(any(feature = "ssr", feature = "spa"))]
 pub use app::{App, shell};

@@ -69,6 +69,11 @@ test('the full journey: Send Email, the customer saves a card, the profile follo
     await pay.expectCardForm(merchant, customer);
   });
 
+  await test.step("the card page loads its own small bundle, none of the merchant app's", async () => {
+    // The form is live (expectCardForm), so the island has hydrated from these two files alone.
+    expect([...new Set(pay.bundleRequests)].sort()).toEqual(['/pkg/pay.js', '/pkg/pay.wasm']);
+  });
+
   await test.step('the merchant sees the link opened', async () => {
     await expect(requestItem).toHaveAttribute('data-state', 'opened');
     await expect(requestItem).toContainText('Opened — the link was visited');

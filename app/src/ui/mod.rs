@@ -3,6 +3,7 @@
 
 pub mod dialog;
 pub mod form;
+pub mod hydration;
 pub mod status;
 
 /// Percent-encodes a query-string value (RFC 3986 unreserved characters pass through).

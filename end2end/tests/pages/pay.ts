@@ -18,9 +18,15 @@ export class PayPage extends AppPage {
   readonly alert: Locator;
   /** The answer to the last `goto`. */
   response!: Response;
+  /** Paths of our own scripts and WASM (`/pkg/…`) the page has asked for, in order. */
+  readonly bundleRequests: string[] = [];
 
   constructor(page: Page) {
     super(page);
+    page.on('request', (request) => {
+      const { pathname } = new URL(request.url());
+      if (pathname.startsWith('/pkg/') && /\.(js|wasm)$/.test(pathname)) this.bundleRequests.push(pathname);
+    });
     this.paymentElement = new PaymentElement(page);
     this.challenge = new Challenge(page);
     this.saveCardButton = page.getByRole('button', { name: 'Save card', exact: true });

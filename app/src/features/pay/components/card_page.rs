@@ -3,6 +3,7 @@
 //! card with `confirmSetup`, then asks our server to record it. A link that asks the customer to
 //! confirm a payment shows the charges' confirm page instead.
 
+use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -10,7 +11,7 @@ use crate::cards::CardView;
 use crate::error::AppError;
 use crate::features::pay::api::load_card_page;
 use crate::features::pay::components::ConfirmPayment;
-use crate::features::pay::dto::CardPage;
+use crate::features::pay::dto::{CardPage, CardSetup};
 use crate::ui::status::set_http_status;
 
 #[component]
@@ -97,6 +98,8 @@ impl FormState {
     }
 }
 
+/// The card page as the server renders it: everything the customer reads. Only the form itself
+/// ([`CardEntry`]) is an island, hydrated by the page's own small bundle.
 #[component]
 fn CardForm(page: CardPage) -> impl IntoView {
     let CardPage {
@@ -108,10 +111,41 @@ fn CardForm(page: CardPage) -> impl IntoView {
         setup,
         payment: _,
     } = page;
+
+    view! {
+        <Title text=format!("Add a card for {merchant_name}")/>
+        <main class="pay-page">
+            {demo.then(|| view! {
+                <p class="demo-banner" role="note">"Demo — no real payments. Use a Stripe test card such as 4242 4242 4242 4242."</p>
+            })}
+            <header class="pay-header">
+                <h1>{merchant_name.clone()}</h1>
+            </header>
+            <section class="pay-panel">
+                <p class="pay-greeting">{greeting(&customer_first_name)}</p>
+                <p>{request_sentence(&merchant_name, &purpose)}</p>
+                <p>
+                    {format!(
+                        "No account or login needed. Your card details go straight to Stripe, our \
+                         payment processor; {merchant_name} never sees the full number."
+                    )}
+                </p>
+                <p class="pay-expiry">{format!("This link works until {expires_on}.")}</p>
+                <CardEntry merchant_name setup/>
+            </section>
+        </main>
+    }
+}
+
+/// The Payment Element and Save card, then the saved card in their place: the island of the
+/// card page. Its props (the merchant's name for Stripe's wallet sheets, and what Stripe.js needs)
+/// travel in the island's `data-props`.
+#[island]
+fn CardEntry(merchant_name: String, setup: CardSetup) -> impl IntoView {
     let form = FormState::new();
 
     #[cfg(not(feature = "hydrate"))]
-    let _ = setup;
+    let _ = (&merchant_name, setup);
 
     // Stripe.js objects are browser-only and not `Send`: kept in local storage, filled once the
     // element is mounted.
@@ -119,12 +153,12 @@ fn CardForm(page: CardPage) -> impl IntoView {
     let mounted = StoredValue::new_local(None::<browser::Mounted>);
     #[cfg(feature = "hydrate")]
     {
-        let merchant = merchant_name.clone();
         // Effects run only in the browser, after hydration, when `#payment-element` is live.
         // Nothing is tracked, so this runs once.
         Effect::new(move |_| {
+            crate::ui::hydration::mark_hydrated();
             let setup = setup.clone();
-            let merchant = merchant.clone();
+            let merchant = merchant_name.clone();
             leptos::task::spawn_local(async move {
                 if let Some(handles) = browser::mount(&setup, &merchant, form).await {
                     mounted.set_value(Some(handles));
@@ -163,31 +197,10 @@ fn CardForm(page: CardPage) -> impl IntoView {
         }
     };
 
-    view! {
-        <Title text=format!("Add a card for {merchant_name}")/>
-        <main class="pay-page">
-            {demo.then(|| view! {
-                <p class="demo-banner" role="note">"Demo — no real payments. Use a Stripe test card such as 4242 4242 4242 4242."</p>
-            })}
-            <header class="pay-header">
-                <h1>{merchant_name.clone()}</h1>
-            </header>
-            <section class="pay-panel">
-                <p class="pay-greeting">{greeting(&customer_first_name)}</p>
-                <p>{request_sentence(&merchant_name, &purpose)}</p>
-                <p>
-                    {format!(
-                        "No account or login needed. Your card details go straight to Stripe, our \
-                         payment processor; {merchant_name} never sees the full number."
-                    )}
-                </p>
-                <p class="pay-expiry">{format!("This link works until {expires_on}.")}</p>
-                {move || match form.saved.get() {
-                    Some(card) => view! { <CardSaved card/> }.into_any(),
-                    None => card_form().into_any(),
-                }}
-            </section>
-        </main>
+    // `Either`, not `AnyView`: the island stays free of type erasure (smaller WASM).
+    move || match form.saved.get() {
+        Some(card) => Either::Left(view! { <CardSaved card/> }),
+        None => Either::Right(card_form()),
     }
 }
 
@@ -437,8 +450,12 @@ mod render_tests {
         assert!(html.contains("Loading the secure card form…"));
         assert!(html.contains(r#"<button type="submit" disabled"#));
         assert!(html.contains("Save card"));
-        // The client secret is for Stripe.js only, never part of the markup.
-        assert!(!html.contains("seti_1_secret_2"));
+        // The form is the island the card page's bundle hydrates; what Stripe.js needs travels
+        // in its props, not in the text.
+        assert!(html.contains("<leptos-island data-component=\"CardEntry_"), "{html}");
+        let (_, props) = html.split_once("data-props=\"").expect("the island's props");
+        assert!(props.starts_with("{&quot;merchant_name&quot;:&quot;Demo Tours&quot;"), "{props}");
+        assert_eq!(html.matches("seti_1_secret_2").count(), 1, "only in the props: {html}");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! Stripe.js run the bank's step (3-D Secure in Stripe's frame), then our server records the
 //! outcome.
 
+use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -34,6 +35,8 @@ struct ConfirmState {
     stripe_done: StoredValue<bool>,
 }
 
+/// The confirm page as the server renders it. Only the button and what replaces it
+/// ([`ConfirmEntry`]) is an island, hydrated by the page's own small bundle.
 #[component]
 pub fn ConfirmPayment(
     merchant_name: String,
@@ -43,6 +46,33 @@ pub fn ConfirmPayment(
     setup: CardSetup,
     payment: PaymentToConfirm,
 ) -> impl IntoView {
+    let sentence = confirm_sentence(&merchant_name, &payment);
+    view! {
+        <Title text=format!("Confirm your payment to {merchant_name}")/>
+        <main class="pay-page">
+            {demo.then(|| view! {
+                <p class="demo-banner" role="note">"Demo — no real payments."</p>
+            })}
+            <header class="pay-header">
+                <p class="pay-merchant">{merchant_name.clone()}</p>
+                <h1>"Confirm your payment"</h1>
+            </header>
+            <section class="pay-panel">
+                <p class="pay-greeting">{greeting}</p>
+                <p class="pay-request">{sentence}</p>
+                <p>
+                    "Your bank wants you to confirm this payment yourself. Your card details stay \
+                     with Stripe, our payment processor."
+                </p>
+                <ConfirmEntry setup payment/>
+            </section>
+        </main>
+    }
+}
+
+/// **Confirm payment**, then what was paid in its place: the island of the confirm page.
+#[island]
+fn ConfirmEntry(setup: CardSetup, payment: PaymentToConfirm) -> impl IntoView {
     let state = ConfirmState {
         phase: RwSignal::new(Phase::Loading),
         error: RwSignal::new(None),
@@ -50,7 +80,6 @@ pub fn ConfirmPayment(
         next_action: StoredValue::new(payment.requires_action),
         stripe_done: StoredValue::new(false),
     };
-    let sentence = confirm_sentence(&merchant_name, &payment);
 
     #[cfg(feature = "hydrate")]
     {
@@ -59,6 +88,7 @@ pub fn ConfirmPayment(
         // so the bank's step opens without a wait.
         Effect::new(move |_| {
             state.phase.set(Phase::Ready);
+            crate::ui::hydration::mark_hydrated();
             let url = url.clone();
             leptos::task::spawn_local(async move {
                 if let Err(detail) = crate::stripe_js::load_stripe_js(&url).await {
@@ -98,29 +128,10 @@ pub fn ConfirmPayment(
         }
     };
 
-    view! {
-        <Title text=format!("Confirm your payment to {merchant_name}")/>
-        <main class="pay-page">
-            {demo.then(|| view! {
-                <p class="demo-banner" role="note">"Demo — no real payments."</p>
-            })}
-            <header class="pay-header">
-                <p class="pay-merchant">{merchant_name.clone()}</p>
-                <h1>"Confirm your payment"</h1>
-            </header>
-            <section class="pay-panel">
-                <p class="pay-greeting">{greeting}</p>
-                <p class="pay-request">{sentence}</p>
-                <p>
-                    "Your bank wants you to confirm this payment yourself. Your card details stay \
-                     with Stripe, our payment processor."
-                </p>
-                {move || match state.confirmed.get() {
-                    Some(done) => view! { <PaymentDone done/> }.into_any(),
-                    None => form().into_any(),
-                }}
-            </section>
-        </main>
+    // `Either`, not `AnyView`: the island stays free of type erasure (smaller WASM).
+    move || match state.confirmed.get() {
+        Some(done) => Either::Left(view! { <PaymentDone done/> }),
+        None => Either::Right(form()),
     }
 }
 
@@ -302,9 +313,13 @@ mod render_tests {
         ));
         assert!(html.contains(r#"<button type="submit" disabled"#), "{html}");
         assert!(html.contains("Confirm payment"), "{html}");
-        // No card is typed here: no Payment Element, and the secret is for Stripe.js only.
+        // No card is typed here: no Payment Element. The button is the island the page's own
+        // bundle hydrates; the secret for Stripe.js travels in its props, nowhere else.
         assert!(!html.contains("payment-element"), "{html}");
-        assert!(!html.contains("pi_1_secret_2"), "{html}");
+        assert!(html.contains("<leptos-island data-component=\"ConfirmEntry_"), "{html}");
+        assert_eq!(html.matches("pi_1_secret_2").count(), 1, "{html}");
+        let (_, props) = html.split_once("data-props=\"").expect("the island's props");
+        assert!(props.contains("pi_1_secret_2"), "{html}");
     }
 
     #[test]
