@@ -16,6 +16,7 @@ mod m20261130_000011_outbox_retries;
 mod m20261130_000012_sign_up_attempts;
 mod m20261130_000013_email_confirmations;
 mod m20261130_000014_customer_search;
+mod m20261130_000015_profile_indexes;
 
 pub struct Migrator;
 
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000012_sign_up_attempts::Migration),
             Box::new(m20261130_000013_email_confirmations::Migration),
             Box::new(m20261130_000014_customer_search::Migration),
+            Box::new(m20261130_000015_profile_indexes::Migration),
         ]
     }
 }

@@ -382,7 +382,7 @@ pub fn build_router(state: AppState, options: LeptosOptions) -> Router {
             })
             .fallback(leptos_axum::file_and_error_handler(shell))
             .layer(axum::middleware::from_fn_with_state(
-                crate::precompressed::SiteRoot(options.site_root.as_ref().into()),
+                crate::precompressed::SiteRoot::new(options.site_root.as_ref().into()),
                 crate::precompressed::serve_brotli,
             ))
             .with_state(options)

@@ -27,6 +27,7 @@ mod scale_out;
 mod secrets_at_rest;
 mod security;
 mod smtp_sink;
+mod static_files;
 mod stripe_connection;
 mod stripe_faults;
 mod unsettled_charges;

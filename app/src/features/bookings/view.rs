@@ -97,30 +97,36 @@ pub async fn views(
         .collect();
     card_ids.sort();
     card_ids.dedup();
-    let names: HashMap<String, String> = if customer_ids.is_empty() {
-        HashMap::new()
-    } else {
-        customer::Entity::find()
-            .filter(customer::Column::MerchantId.eq(merchant_id))
-            .filter(customer::Column::Id.is_in(customer_ids))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|c| (c.id, full_name(&c.first_name, &c.last_name)))
-            .collect()
-    };
-    let cards: HashMap<String, payment_option::Model> = if card_ids.is_empty() {
-        HashMap::new()
-    } else {
-        payment_option::Entity::find()
-            .filter(payment_option::Column::MerchantId.eq(merchant_id))
-            .filter(payment_option::Column::Id.is_in(card_ids))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|o| (o.id.clone(), o))
-            .collect()
-    };
+    // Neither read needs the other: each takes a pooled connection of its own, so the list
+    // waits for the slower one, not for both (in a transaction they simply take turns).
+    let (names, cards) = tokio::try_join!(
+        async {
+            if customer_ids.is_empty() {
+                return Ok::<_, AppError>(HashMap::new());
+            }
+            Ok(customer::Entity::find()
+                .filter(customer::Column::MerchantId.eq(merchant_id))
+                .filter(customer::Column::Id.is_in(customer_ids))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|c| (c.id, full_name(&c.first_name, &c.last_name)))
+                .collect::<HashMap<String, String>>())
+        },
+        async {
+            if card_ids.is_empty() {
+                return Ok::<_, AppError>(HashMap::new());
+            }
+            Ok(payment_option::Entity::find()
+                .filter(payment_option::Column::MerchantId.eq(merchant_id))
+                .filter(payment_option::Column::Id.is_in(card_ids))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|o| (o.id.clone(), o))
+                .collect::<HashMap<String, payment_option::Model>>())
+        },
+    )?;
     Ok(rows
         .into_iter()
         .map(|b| {

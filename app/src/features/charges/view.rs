@@ -81,39 +81,53 @@ impl Related {
         charges: &[charge::Model],
     ) -> Result<Self, AppError> {
         let charge_ids: Vec<String> = charges.iter().map(|c| c.id.clone()).collect();
-        let refunds = refund::Entity::find()
-            .filter(refund::Column::MerchantId.eq(merchant_id))
-            .filter(refund::Column::ChargeId.is_in(charge_ids))
-            .order_by_asc(refund::Column::CreatedAt)
-            .all(db)
-            .await?;
-        let options = payment_option::Entity::find()
-            .filter(payment_option::Column::MerchantId.eq(merchant_id))
-            .filter(
-                payment_option::Column::Id
-                    .is_in(charges.iter().map(|c| c.payment_option_id.clone())),
-            )
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|o| (o.id.clone(), o))
-            .collect();
         let booking_ids: Vec<String> = charges
             .iter()
             .filter_map(|c| c.booking_id.clone())
             .collect();
-        let booking_titles = if booking_ids.is_empty() {
-            HashMap::new()
-        } else {
-            booking::Entity::find()
-                .filter(booking::Column::MerchantId.eq(merchant_id))
-                .filter(booking::Column::Id.is_in(booking_ids))
-                .all(db)
-                .await?
-                .into_iter()
-                .map(|b| (b.id, b.title))
-                .collect()
-        };
+        // These three need only the charges: each takes a pooled connection of its own, so the
+        // list waits for the slowest (in a transaction they simply take turns). The staff names
+        // need the refunds' authors, so they come after.
+        let (refunds, options, booking_titles) = tokio::try_join!(
+            async {
+                Ok::<_, AppError>(
+                    refund::Entity::find()
+                        .filter(refund::Column::MerchantId.eq(merchant_id))
+                        .filter(refund::Column::ChargeId.is_in(charge_ids))
+                        .order_by_asc(refund::Column::CreatedAt)
+                        .all(db)
+                        .await?,
+                )
+            },
+            async {
+                Ok::<_, AppError>(
+                    payment_option::Entity::find()
+                        .filter(payment_option::Column::MerchantId.eq(merchant_id))
+                        .filter(
+                            payment_option::Column::Id
+                                .is_in(charges.iter().map(|c| c.payment_option_id.clone())),
+                        )
+                        .all(db)
+                        .await?
+                        .into_iter()
+                        .map(|o| (o.id.clone(), o))
+                        .collect::<HashMap<_, _>>(),
+                )
+            },
+            async {
+                if booking_ids.is_empty() {
+                    return Ok::<_, AppError>(HashMap::new());
+                }
+                Ok(booking::Entity::find()
+                    .filter(booking::Column::MerchantId.eq(merchant_id))
+                    .filter(booking::Column::Id.is_in(booking_ids))
+                    .all(db)
+                    .await?
+                    .into_iter()
+                    .map(|b| (b.id, b.title))
+                    .collect())
+            },
+        )?;
         let staff_names = staff_names(
             db,
             merchant_id,

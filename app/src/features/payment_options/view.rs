@@ -58,20 +58,22 @@ pub(super) async fn views(
     customer_id: CustomerId<'_>,
     options: Vec<payment_option::Model>,
 ) -> Result<Vec<PaymentOptionView>, AppError> {
-    let names = staff_names(
-        db,
-        merchant_id.as_str(),
-        options.iter().filter_map(|o| o.added_by_staff_id.clone()),
-    )
-    .await?;
-    let mut backing = bookings_due_by_card(
-        db,
-        merchant_id,
-        customer_id,
-        options.iter().map(|o| o.id.clone()).collect(),
-    )
-    .await?;
-    let scope = connection::scope_of(db, merchant_id.as_str()).await?;
+    // None of the three reads needs another: each takes a pooled connection of its own, so the
+    // list waits for the slowest, not for all three (in a transaction they simply take turns).
+    let (names, mut backing, scope) = tokio::try_join!(
+        staff_names(
+            db,
+            merchant_id.as_str(),
+            options.iter().filter_map(|o| o.added_by_staff_id.clone()),
+        ),
+        bookings_due_by_card(
+            db,
+            merchant_id,
+            customer_id,
+            options.iter().map(|o| o.id.clone()).collect(),
+        ),
+        connection::scope_of(db, merchant_id.as_str()),
+    )?;
     let today = Utc::now().date_naive();
     Ok(options
         .into_iter()
