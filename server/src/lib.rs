@@ -1,5 +1,9 @@
 //! The axum server: configuration, start-up, Leptos routes, health, and security middleware.
 
+// The routes instantiate the card page's view types, which nest deeper (page → panel → island)
+// than the default 128 levels allow when their layout is computed.
+#![recursion_limit = "256"]
+
 pub mod card_links;
 pub mod emulator;
 pub mod health;

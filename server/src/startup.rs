@@ -30,8 +30,8 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::emulator;
-use crate::serve::{ConnectionLimits, serve};
 use crate::seed::{self, DemoLogin};
+use crate::serve::{ConnectionLimits, serve};
 
 pub type StartupError = Box<dyn std::error::Error + Send + Sync>;
 

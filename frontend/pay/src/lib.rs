@@ -11,7 +11,11 @@ pub fn hydrate() {
     // marks the page itself once it has hydrated.
     let document = web_sys::window().and_then(|window| window.document());
     if let Some(document) = document
-        && document.query_selector("leptos-island").ok().flatten().is_none()
+        && document
+            .query_selector("leptos-island")
+            .ok()
+            .flatten()
+            .is_none()
         && let Some(body) = document.body()
     {
         let _ = body.set_attribute("data-hydrated", "");

@@ -31,7 +31,10 @@ async fn health_over(stream: &mut TcpStream) -> String {
             .await
             .expect("the response arrives")
             .expect("read");
-        assert!(read > 0, "the connection closed before the response was complete");
+        assert!(
+            read > 0,
+            "the connection closed before the response was complete"
+        );
         received.extend_from_slice(&chunk[..read]);
         let text = String::from_utf8_lossy(&received).into_owned();
         if let Some((head, body)) = text.split_once("\r\n\r\n") {
@@ -107,7 +110,10 @@ async fn at_the_connection_cap_a_new_client_waits_for_a_free_slot() {
         .unwrap();
     let mut rest = Vec::new();
     let early = tokio::time::timeout(Duration::from_millis(500), second.read_buf(&mut rest)).await;
-    assert!(early.is_err(), "the second client was served beyond the cap");
+    assert!(
+        early.is_err(),
+        "the second client was served beyond the cap"
+    );
 
     // …until the first one leaves.
     drop(first);

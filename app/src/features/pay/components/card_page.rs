@@ -452,10 +452,22 @@ mod render_tests {
         assert!(html.contains("Save card"));
         // The form is the island the card page's bundle hydrates; what Stripe.js needs travels
         // in its props, not in the text.
-        assert!(html.contains("<leptos-island data-component=\"CardEntry_"), "{html}");
-        let (_, props) = html.split_once("data-props=\"").expect("the island's props");
-        assert!(props.starts_with("{&quot;merchant_name&quot;:&quot;Demo Tours&quot;"), "{props}");
-        assert_eq!(html.matches("seti_1_secret_2").count(), 1, "only in the props: {html}");
+        assert!(
+            html.contains("<leptos-island data-component=\"CardEntry_"),
+            "{html}"
+        );
+        let (_, props) = html
+            .split_once("data-props=\"")
+            .expect("the island's props");
+        assert!(
+            props.starts_with("{&quot;merchant_name&quot;:&quot;Demo Tours&quot;"),
+            "{props}"
+        );
+        assert_eq!(
+            html.matches("seti_1_secret_2").count(),
+            1,
+            "only in the props: {html}"
+        );
     }
 
     #[test]

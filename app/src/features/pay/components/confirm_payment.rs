@@ -316,9 +316,14 @@ mod render_tests {
         // No card is typed here: no Payment Element. The button is the island the page's own
         // bundle hydrates; the secret for Stripe.js travels in its props, nowhere else.
         assert!(!html.contains("payment-element"), "{html}");
-        assert!(html.contains("<leptos-island data-component=\"ConfirmEntry_"), "{html}");
+        assert!(
+            html.contains("<leptos-island data-component=\"ConfirmEntry_"),
+            "{html}"
+        );
         assert_eq!(html.matches("pi_1_secret_2").count(), 1, "{html}");
-        let (_, props) = html.split_once("data-props=\"").expect("the island's props");
+        let (_, props) = html
+            .split_once("data-props=\"")
+            .expect("the island's props");
         assert!(props.contains("pi_1_secret_2"), "{html}");
     }
 
