@@ -54,7 +54,11 @@ pub async fn serve(
     loop {
         // At the cap, stop accepting: new clients wait in the kernel's queue, not in our memory.
         let slot = tokio::select! {
-            slot = slots.clone().acquire_owned() => slot.expect("the semaphore is never closed"),
+            slot = slots.clone().acquire_owned() => match slot {
+                Ok(slot) => slot,
+                // Only a closed semaphore refuses, and this one is never closed.
+                Err(_) => break,
+            },
             () = &mut shutdown => break,
         };
         let (stream, peer) = tokio::select! {
